@@ -1,0 +1,30 @@
+// The coordinator's public contract: what a query request is and what it answers.
+import type { FieldInfo } from '../worker/protocol.ts';
+
+export type QueryMode = 'auto' | 'parallel' | 'passthrough';
+
+export interface QueryRequest {
+  sql: string;
+  /** Values for `$1..$n` in text format; null is SQL NULL. */
+  params?: (string | null)[];
+  mode?: QueryMode;
+  /** Number of chunks to split into (default: chosen from the table size and the fleet). */
+  chunks?: number;
+}
+
+export interface ShardStat {
+  chunk: number;
+  worker: string;
+  rows: number;
+  ms: number;
+}
+
+export interface QueryResult {
+  columns: { name: string; typeOid: number }[];
+  rows: (string | null)[][];
+  /** The plan as data (see plan/types.ts), as JSON. */
+  plan: unknown;
+  stats: { elapsedMs: number; planMs: number; shards: ShardStat[] };
+}
+
+export type { FieldInfo };

