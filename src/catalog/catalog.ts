@@ -1,0 +1,201 @@
+// Reads tables, keys, functions, types and statistics from PostgreSQL's system catalogs, with a short-lived cache.
+import type pg from 'pg';
+import type { CatalogView, ColumnInfo, FunctionInfo, TableInfo } from './types.ts';
+
+const TTL_MS = 5_000;
+
+interface Cached<T> {
+  at: number;
+  value: T;
+}
+
+/** What a statement needs prefetched before it can be planned. */
+export interface CatalogRequest {
+  tables: string[][];
+  functions: string[];
+}
+
+/**
+ * The only place that queries system catalogs. Lookups are cached for a few seconds per search_path, so DDL
+ * is seen quickly; `invalidate()` drops everything (called after DDL passes through).
+ */
+export class Catalog {
+  private tables = new Map<string, Cached<TableInfo | null>>();
+  private functions = new Map<string, Cached<FunctionInfo | null>>();
+  private bounds = new Map<string, Cached<string[] | null>>();
+  private types = new Map<number, [string, string]>();
+
+  /** [schema, name] of a type, from the types loaded by `view()`. */
+  typeNameOf(oid: number): [string, string] | undefined {
+    return this.types.get(oid);
+  }
+
+  invalidate(): void {
+    this.tables.clear();
+    this.functions.clear();
+    this.bounds.clear();
+  }
+
+  /** Fetches what `req` names (through `client`, in its transaction and search_path) and returns a view. */
+  async view(client: pg.ClientBase, req: CatalogRequest, searchPath = ''): Promise<CatalogView> {
+    const now = Date.now();
+    const fresh = <T>(c: Cached<T> | undefined): c is Cached<T> => c !== undefined && now - c.at < TTL_MS;
+    const tableKey = (names: string[]) => `${searchPath}\u0000${names.join('\u0000')}`;
+    const missingTables = req.tables.filter((t) => !fresh(this.tables.get(tableKey(t))));
+    if (missingTables.length > 0) await this.loadTables(client, missingTables, (t) => tableKey(t), now);
+    const missingFuncs = [...new Set(req.functions)].filter((f) => !fresh(this.functions.get(f)));
+    if (missingFuncs.length > 0) await this.loadFunctions(client, missingFuncs, now);
+    if (this.types.size === 0) await this.loadTypes(client);
+    const tablesSeen: TableInfo[] = [];
+    for (const t of req.tables) {
+      const info = this.tables.get(tableKey(t))?.value;
+      if (info) tablesSeen.push(info);
+    }
+    await this.loadBounds(client, tablesSeen, now);
+    return {
+      table: (names) => this.tables.get(tableKey(names))?.value ?? undefined,
+      func: (name) => this.functions.get(name)?.value ?? undefined,
+      bounds: (oid, column) => {
+        const v = this.bounds.get(`${oid}.${column}`)?.value ?? undefined;
+        return v && this.bounds.has(`${oid}.${column}:unsorted`) ? sortLoose(v) : v;
+      },
+      typeName: (oid) => this.types.get(oid),
+    };
+  }
+
+  private async loadTables(
+    client: pg.ClientBase,
+    names: string[][],
+    key: (t: string[]) => string,
+    now: number,
+  ): Promise<void> {
+    const quoted = names.map((parts) => parts.map((p) => `"${p.replace(/"/g, '""')}"`).join('.'));
+    const res = await client.query({
+      text: `SELECT r.i, c.oid::int AS oid, n.nspname, c.relname, c.relkind, c.relhassubclass,
+                    (pg_relation_size(c.oid) / current_setting('block_size')::int)::int AS pages,
+                    greatest(c.reltuples, 0)::float8 AS rows,
+                    (SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+                      WHERE i.indrelid = c.oid AND i.indisprimary AND i.indnkeyatts = 1) AS pk,
+                    (SELECT json_agg(json_build_object('name', a.attname, 'typeOid', a.atttypid::int, 'nsp', tn.nspname,
+                        'typname', t.typname, 'notNull', a.attnotnull) ORDER BY a.attnum)
+                       FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace tn ON tn.oid = t.typnamespace
+                      WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
+               FROM unnest($1::text[]) WITH ORDINALITY AS r(name, i)
+               JOIN pg_class c ON c.oid = to_regclass(r.name)
+               JOIN pg_namespace n ON n.oid = c.relnamespace`,
+      values: [quoted],
+    });
+    const found = new Map<number, TableInfo>();
+    for (const row of res.rows) {
+      const cols = (typeof row.columns === "string" ? JSON.parse(row.columns) : (row.columns ?? [])) as { name: string; typeOid: number; nsp: string; typname: string; notNull: boolean }[];
+      found.set(Number(row.i), {
+        oid: Number(row.oid),
+        schema: row.nspname,
+        name: row.relname,
+        relkind: row.relkind,
+        hasSubclass: row.relhassubclass === true || row.relhassubclass === 't',
+        pages: Number(row.pages),
+        rows: Number(row.rows),
+        primaryKey: row.pk ?? null,
+        columns: cols.map(
+          (c): ColumnInfo => ({ name: c.name, typeOid: c.typeOid, typeName: [c.nsp, c.typname], notNull: c.notNull }),
+        ),
+      });
+    }
+    names.forEach((t, i) => {
+      this.tables.set(key(t), { at: now, value: found.get(i + 1) ?? null });
+    });
+  }
+
+  private async loadFunctions(client: pg.ClientBase, names: string[], now: number): Promise<void> {
+    const res = await client.query({
+      text: `SELECT proname, bool_or(prokind = 'a') AS agg, bool_or(prokind = 'w') AS win, bool_or(provolatile = 'v') AS vol
+               FROM pg_proc WHERE proname = ANY($1::text[]) GROUP BY proname`,
+      values: [names],
+    });
+    const byName = new Map<string, FunctionInfo>();
+    for (const r of res.rows) {
+      byName.set(r.proname, { name: r.proname, isAggregate: isTrue(r.agg), isWindow: isTrue(r.win), isVolatile: isTrue(r.vol) });
+    }
+    for (const n of names) this.functions.set(n, { at: now, value: byName.get(n) ?? null });
+  }
+
+  private async loadTypes(client: pg.ClientBase): Promise<void> {
+    const res = await client.query(
+      'SELECT t.oid::int AS oid, n.nspname, t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace',
+    );
+    for (const r of res.rows) this.types.set(Number(r.oid), [r.nspname, r.typname]);
+  }
+
+  /** Split points for every rangeable key-ish column of the tables (primary key and indexed columns are cheap to keep). */
+  private async loadBounds(client: pg.ClientBase, tables: TableInfo[], now: number): Promise<void> {
+    const want = tables.filter((t) => !this.bounds.has(`${t.oid}.*`) || now - this.bounds.get(`${t.oid}.*`)!.at >= TTL_MS);
+    if (want.length === 0) return;
+    const res = await client.query({
+      text: `SELECT c.oid::int AS oid, s.attname, s.histogram_bounds::text AS hist, s.most_common_vals::text AS mcv
+               FROM pg_stats s JOIN pg_namespace n ON n.nspname = s.schemaname
+               JOIN pg_class c ON c.relname = s.tablename AND c.relnamespace = n.oid
+              WHERE c.oid = ANY($1::oid[]) AND NOT s.inherited`,
+      values: [want.map((t) => t.oid)],
+    });
+    for (const t of want) this.bounds.set(`${t.oid}.*`, { at: now, value: null });
+    for (const r of res.rows) {
+      // The histogram is sorted by the column's type; most common values are not (the planner sorts those).
+      const hist = parseTextArray(r.hist);
+      const vals = hist.length > 0 ? hist : parseTextArray(r.mcv);
+      this.bounds.set(`${r.oid}.${r.attname}`, { at: now, value: vals.length ? vals : null });
+      if (hist.length === 0 && vals.length > 0) this.bounds.set(`${r.oid}.${r.attname}:unsorted`, { at: now, value: [] });
+    }
+  }
+
+}
+
+/** Sorts most-common values of an integer, numeric or ISO date/time column (the rangeable types). */
+function sortLoose(values: string[]): string[] {
+  const numeric = values.every((v) => /^-?\d+(\.\d+)?$/.test(v));
+  return [...values].sort((a, b) => (numeric ? compareDecimal(a, b) : a < b ? -1 : a > b ? 1 : 0));
+}
+
+function compareDecimal(a: string, b: string): number {
+  const [ai, af = ''] = a.split('.');
+  const [bi, bf = ''] = b.split('.');
+  const scale = Math.max(af.length, bf.length);
+  const x = BigInt(ai + af.padEnd(scale, '0'));
+  const y = BigInt(bi + bf.padEnd(scale, '0'));
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function isTrue(v: unknown): boolean {
+  return v === true || v === 't';
+}
+
+/** Parses a one-dimensional PostgreSQL array literal (`{a,"b c",NULL}`) into its text elements (NULLs dropped). */
+export function parseTextArray(lit: string | null | undefined): string[] {
+  if (!lit) return [];
+  const out: string[] = [];
+  let i = lit.indexOf('{') + 1;
+  while (i < lit.length && lit[i] !== '}') {
+    if (lit[i] === ',') {
+      i++;
+      continue;
+    }
+    if (lit[i] === '"') {
+      let s = '';
+      i++;
+      while (i < lit.length && lit[i] !== '"') {
+        if (lit[i] === '\\') i++;
+        s += lit[i];
+        i++;
+      }
+      i++;
+      out.push(s);
+    } else {
+      let j = i;
+      while (j < lit.length && lit[j] !== ',' && lit[j] !== '}') j++;
+      const s = lit.slice(i, j);
+      if (s !== 'NULL') out.push(s);
+      i = j;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,53 @@
+// What the planner knows about the database: tables, columns, keys, functions and key statistics (plain data).
+
+export interface ColumnInfo {
+  name: string;
+  typeOid: number;
+  /** [schema, type name], usable as a qualified TypeName. */
+  typeName: [string, string];
+  notNull: boolean;
+}
+
+export interface TableInfo {
+  oid: number;
+  schema: string;
+  name: string;
+  /** pg_class.relkind: r table, p partitioned, m materialized view, v view, f foreign ... */
+  relkind: string;
+  hasSubclass: boolean;
+  pages: number;
+  rows: number;
+  columns: ColumnInfo[];
+  /** Single-column primary key, if any. */
+  primaryKey: string | null;
+}
+
+export interface FunctionInfo {
+  name: string;
+  isAggregate: boolean;
+  isWindow: boolean;
+  isVolatile: boolean;
+}
+
+/** A synchronous, prefetched view of the catalog for one statement (the planner is pure). */
+export interface CatalogView {
+  /** Resolves a RangeVar name (as written, 1–3 parts) with the session's search_path. */
+  table(names: string[]): TableInfo | undefined;
+  func(name: string): FunctionInfo | undefined;
+  /** Sorted distinct split points for a column (histogram bounds and most common values). */
+  bounds(tableOid: number, column: string): string[] | undefined;
+  /** [schema, name] of a type OID. */
+  typeName(oid: number): [string, string] | undefined;
+}
+
+/** Types a key range can be computed on (ordered, with a total order matching their text bounds from pg_stats). */
+export const RANGEABLE_TYPES = new Set([
+  'int2',
+  'int4',
+  'int8',
+  'numeric',
+  'date',
+  'timestamp',
+  'timestamptz',
+  'oid',
+]);

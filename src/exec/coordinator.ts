@@ -1,0 +1,284 @@
+// The coordinator: plans each statement, runs a parallel plan's chunks on the workers inside one exported
+// snapshot, and finishes the merge; everything else runs whole on PostgreSQL.
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import { Catalog } from '../catalog/catalog.ts';
+import { invalidRequest } from '../errors/codes.ts';
+import { PgError, toPgError } from '../errors/pg-error.ts';
+import { CannotMerge, buildFinalQuery } from '../merge/final-query.ts';
+import { fieldRoles } from '../merge/final-query.ts';
+import { mentionedNames } from '../plan/checks.ts';
+import { planStatement } from '../plan/planner.ts';
+import type { DistributedPlan, ParallelPlan } from '../plan/types.ts';
+import { initParser, parseSql } from '../sql/parser.ts';
+import type { Ast } from '../sql/ast.ts';
+import type { FieldInfo } from '../worker/protocol.ts';
+import type { QueryRequest, QueryResult, ShardStat } from './api.ts';
+import { describeStatement } from './describe.ts';
+import { runChunks } from './dispatch.ts';
+import { planSummary } from './summary.ts';
+import type { WorkerRef } from './worker-client.ts';
+
+export type { WorkerRef };
+
+export interface CoordinatorOptions {
+  databaseUrl: string;
+  workers: () => WorkerRef[];
+  secret: string;
+  logger: Logger;
+  defaultChunks?: number;
+  /** In `auto` mode, statements whose estimated cost is below this run whole. */
+  costThreshold?: number;
+}
+
+/** Settings whose values change query results; shards run with the coordinator session's values. */
+const RESULT_SETTINGS = ['DateStyle', 'IntervalStyle', 'TimeZone', 'search_path', 'bytea_output', 'lc_monetary'];
+
+const rawText = { getTypeParser: () => (v: string) => v };
+
+export class Coordinator {
+  private readonly pool: pg.Pool;
+  private readonly catalog = new Catalog();
+  private settings: Record<string, string> = {};
+  private readonly log: Logger;
+
+  constructor(private readonly opts: CoordinatorOptions) {
+    this.pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 32, types: rawText as never });
+    this.log = opts.logger;
+  }
+
+  async init(): Promise<void> {
+    await initParser();
+    const res = await this.pool.query({
+      text: 'SELECT name, setting FROM pg_settings WHERE name = ANY($1)',
+      values: [RESULT_SETTINGS],
+    });
+    const settings: Record<string, string> = {};
+    for (const r of res.rows) {
+      const name = RESULT_SETTINGS.find((s) => s.toLowerCase() === String(r.name).toLowerCase()) ?? r.name;
+      settings[name] = r.setting;
+    }
+    // Exact float text on the way to the merge; the final statement prints with the session's own setting.
+    settings.extra_float_digits = '3';
+    this.settings = settings;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  async explain(req: QueryRequest): Promise<unknown> {
+    const out = await this.prepare(req, true);
+    return out.summary;
+  }
+
+  async query(req: QueryRequest, signal?: AbortSignal): Promise<QueryResult> {
+    const started = performance.now();
+    const prepared = await this.prepare(req, false);
+    const { plan, client, description } = prepared;
+    try {
+      if (plan.kind === 'passthrough' || !client || !description) {
+        if (client) await client.query('ROLLBACK').catch(() => {});
+        return await this.runWhole(req, prepared.summary, started, prepared.planMs, client);
+      }
+      const result = await this.runParallel(req, plan, client, description, prepared.statementId, signal);
+      await client.query('COMMIT');
+      return {
+        columns: description.fields.map((f) => ({ name: f.name, typeOid: f.typeOid })),
+        rows: result.rows,
+        plan: { ...prepared.summary, ...(result.fallback ? { mode: 'passthrough', reason: result.fallback } : {}) },
+        stats: { elapsedMs: performance.now() - started, planMs: prepared.planMs, shards: result.shards },
+      };
+    } catch (err) {
+      if (client) await client.query('ROLLBACK').catch(() => {});
+      throw toPgErrorLogged(err, this.log);
+    } finally {
+      client?.release();
+    }
+  }
+
+  /** Parses, describes and plans. For a parallel plan the returned client holds the snapshot transaction. */
+  private async prepare(
+    req: QueryRequest,
+    explainOnly: boolean,
+  ): Promise<{
+    plan: DistributedPlan;
+    summary: Record<string, unknown>;
+    client: pg.PoolClient | undefined;
+    description: { fields: FieldInfo[]; paramTypes: number[] } | undefined;
+    planMs: number;
+    statementId: string;
+  }> {
+    if (typeof req.sql !== 'string') throw invalidRequest('sql must be a string');
+    const t0 = performance.now();
+    const statementId = randomUUID().slice(0, 8);
+    const mode = req.mode ?? 'auto';
+    const none = (reason: string) => {
+      const plan: DistributedPlan = { kind: 'passthrough', reason };
+      return { plan, summary: planSummary(plan), client: undefined, description: undefined, planMs: performance.now() - t0, statementId };
+    };
+    if (mode === 'passthrough') return none('passthrough requested');
+    let stmt: Ast;
+    try {
+      const stmts = parseSql(req.sql);
+      if (stmts.length !== 1) return none(stmts.length === 0 ? 'empty statement' : 'several statements');
+      stmt = (stmts[0] as { stmt: Ast }).stmt;
+    } catch {
+      return none('the SQL parser rejected the statement (PostgreSQL reports the error)');
+    }
+    if (!stmt.SelectStmt) return none(`${Object.keys(stmt)[0]} is not a SELECT`);
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const description = await describeStatement(client, req.sql);
+      const view = await this.catalog.view(client, mentionedNames(stmt), this.settings.search_path ?? '');
+      const workers = this.opts.workers().length;
+      if (workers === 0) return this.released(client, none('no workers available'), explainOnly);
+      let cost: number | undefined;
+      if (mode === 'auto') {
+        cost = await this.estimateCost(client, req);
+        if (cost < (this.opts.costThreshold ?? 1000)) {
+          return this.released(client, none(`estimated cost ${cost} is below the split threshold`), explainOnly);
+        }
+      }
+      const chunks = req.chunks ?? this.opts.defaultChunks ?? Math.min(64, Math.max(2, workers * 2));
+      const plan = planStatement({
+        stmt,
+        catalog: view,
+        resultTypes: description.fields.map((f) => f.typeOid),
+        paramTypes: description.paramTypes,
+        chunks,
+      });
+      const summary = { ...planSummary(plan), ...(cost !== undefined ? { cost } : {}) };
+      const planMs = performance.now() - t0;
+      if (plan.kind === 'passthrough' || explainOnly) {
+        await client.query('ROLLBACK');
+        client.release();
+        return { plan, summary, client: undefined, description, planMs, statementId };
+      }
+      return { plan, summary, client, description, planMs, statementId };
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      client.release();
+      throw err;
+    }
+  }
+
+  private async released<T extends { client: pg.PoolClient | undefined }>(
+    client: pg.PoolClient,
+    out: T,
+    _explainOnly: boolean,
+  ): Promise<T> {
+    await client.query('ROLLBACK');
+    client.release();
+    return out;
+  }
+
+  private async estimateCost(client: pg.PoolClient, req: QueryRequest): Promise<number> {
+    await client.query('SAVEPOINT mb_cost');
+    try {
+      const res = await client.query({ text: `EXPLAIN (FORMAT JSON) ${req.sql}`, values: req.params ?? [] });
+      await client.query('RELEASE SAVEPOINT mb_cost');
+      const doc = JSON.parse(String(res.rows[0]?.['QUERY PLAN'] ?? '[]'));
+      return Number(doc[0]?.Plan?.['Total Cost'] ?? 0);
+    } catch {
+      await client.query('ROLLBACK TO SAVEPOINT mb_cost');
+      return 0;
+    }
+  }
+
+  /** Runs the statement unchanged, on its own connection (autocommit), as a client would directly. */
+  private async runWhole(
+    req: QueryRequest,
+    summary: Record<string, unknown>,
+    started: number,
+    planMs: number,
+    client: pg.PoolClient | undefined,
+  ): Promise<QueryResult> {
+    const c = client ?? (await this.pool.connect());
+    try {
+      const res = await c.query({ text: req.sql, values: req.params ?? [], rowMode: 'array' });
+      const last = Array.isArray(res) ? res[res.length - 1] : res;
+      return {
+        columns: (last?.fields ?? []).map((f: pg.FieldDef) => ({ name: f.name, typeOid: f.dataTypeID })),
+        rows: (last?.rows ?? []) as (string | null)[][],
+        plan: summary,
+        stats: { elapsedMs: performance.now() - started, planMs, shards: [] },
+      };
+    } catch (err) {
+      throw toPgErrorLogged(err, this.log);
+    } finally {
+      if (!client) c.release();
+    }
+  }
+
+  private async runParallel(
+    req: QueryRequest,
+    plan: ParallelPlan,
+    client: pg.PoolClient,
+    description: { fields: FieldInfo[]; paramTypes: number[] },
+    statementId: string,
+    signal: AbortSignal | undefined,
+  ): Promise<{ rows: (string | null)[][]; shards: ShardStat[]; fallback?: string }> {
+    const outFields = description.fields;
+    const snapshot = (await client.query({ text: 'SELECT pg_export_snapshot()', rowMode: 'array' })).rows[0]?.[0] as string;
+    const params = req.params ?? [];
+    const userValues = plan.shardParams.user.map((k) => params[k - 1] ?? null);
+    const outcome = await runChunks({
+      plan,
+      statementId,
+      workers: this.opts.workers,
+      secret: this.opts.secret,
+      snapshot,
+      settings: this.settings,
+      userValues,
+      ...(signal ? { signal } : {}),
+    });
+    const merge = plan.merge;
+    if (!merge.final) {
+      const roles = fieldRoles(merge, outcome.fields);
+      const keep = roles.filter((r) => r.kind === 'target').length;
+      let rows = outcome.rows.map((r) => (r.length === keep ? r : r.slice(0, keep)));
+      if (merge.kind === 'rows') {
+        const end = merge.limit === null ? undefined : merge.offset + merge.limit;
+        rows = rows.slice(merge.offset, end);
+      }
+      return { rows, shards: outcome.shards };
+    }
+    await client.query('SAVEPOINT mb_final');
+    try {
+      const fq = buildFinalQuery({
+        plan,
+        fields: outcome.fields,
+        rows: outcome.rows,
+        names: outFields.map((f) => f.name),
+        typeName: (oid) => this.catalogType(oid),
+        paramTypes: description.paramTypes.map((oid) => this.catalogType(oid)),
+        params,
+      });
+      const res = await client.query({ text: fq.sql, values: fq.values, rowMode: 'array' });
+      const same =
+        res.fields.length === outFields.length && res.fields.every((f, i) => f.dataTypeID === outFields[i]?.typeOid);
+      if (!same) throw new CannotMerge('final result types differ from the statement');
+      return { rows: res.rows as (string | null)[][], shards: outcome.shards };
+    } catch (err) {
+      // The merge could not be finished exactly: run the statement whole, in the same snapshot.
+      const why = err instanceof CannotMerge ? err.message : toPgError(err).message;
+      this.log.warn({ statementId, why }, 'final merge failed; running the statement whole');
+      await client.query('ROLLBACK TO SAVEPOINT mb_final');
+      const res = await client.query({ text: req.sql, values: params, rowMode: 'array' });
+      return { rows: res.rows as (string | null)[][], shards: outcome.shards, fallback: `merge fell back: ${why}` };
+    }
+  }
+
+  private catalogType(oid: number): [string, string] | undefined {
+    return this.catalog.typeNameOf(oid);
+  }
+}
+
+function toPgErrorLogged(err: unknown, log: Logger): PgError {
+  const e = toPgError(err);
+  if (e.code === 'XX000' && !(err instanceof PgError)) log.error({ err }, 'unexpected error');
+  return e;
+}

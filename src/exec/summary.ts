@@ -1,0 +1,17 @@
+// The plan as the API, EXPLAIN and the dashboard show it: mode, reason or split, shard SQL and merge steps.
+import type { DistributedPlan } from '../plan/types.ts';
+
+export function planSummary(plan: DistributedPlan): Record<string, unknown> {
+  if (plan.kind === 'passthrough') return { mode: 'passthrough', reason: plan.reason };
+  return {
+    mode: 'parallel',
+    table: `${plan.split.table.schema}.${plan.split.table.name}`,
+    strategy: plan.split.strategy,
+    key: plan.split.key,
+    boundsFrom: plan.split.boundsFrom,
+    chunks: plan.split.chunks.length,
+    ranges: plan.split.chunks.map((c) => [c.lo, c.hi]),
+    shardSql: plan.shardSql,
+    merge: { kind: plan.merge.kind, steps: plan.merge.steps },
+  };
+}

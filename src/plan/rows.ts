@@ -1,0 +1,112 @@
+// Splits a query without aggregates: shards return rows (sorted and limited when the query is); the final
+// query sorts, deduplicates and limits them, or rows stream straight through when nothing needs doing.
+import { type Ast, clone, colRef, columnRefNames, fingerprintNode, funcCall, op, resTarget } from '../sql/ast.ts';
+import { FINAL_REL } from './aggregate.ts';
+import type { HelperColumn, MergeSpec } from './types.ts';
+
+export interface RowsRewrite {
+  shard: Ast;
+  merge: MergeSpec;
+}
+
+function constInt(n: Ast): number | null | undefined {
+  if (n === undefined) return null;
+  const c = n.A_Const;
+  if (!c) return undefined;
+  if (c.isnull) return null;
+  if (c.ival !== undefined) return (c.ival.ival ?? 0) as number;
+  return undefined;
+}
+
+export function rewriteRows(sel: Ast): RowsRewrite | string {
+  if (sel.limitOption === 'LIMIT_OPTION_WITH_TIES') return 'FETCH FIRST ... WITH TIES';
+  const distinct = sel.distinctClause as Ast[] | undefined;
+  if (distinct && !(distinct.length === 1 && Object.keys(distinct[0]).length === 0)) return 'DISTINCT ON';
+  const targets: Ast[] = sel.targetList ?? [];
+  const hasStar = targets.some((t) => t.ResTarget?.val?.ColumnRef?.fields?.some((f: Ast) => f.A_Star));
+  const sorts: Ast[] = sel.sortClause ?? [];
+  const columns: HelperColumn[] = targets.map((_, i) => ({ kind: 'target', index: i }));
+  const shardTargets = targets.map(clone);
+  const finalSort: Ast[] = [];
+
+  for (const [k, s] of sorts.entries()) {
+    let expr = s.SortBy.node;
+    const ival = expr.A_Const?.ival;
+    if (expr.A_Const && ival !== undefined) {
+      const t = targets[((ival.ival ?? 0) as number) - 1];
+      if (!t || hasStar) return 'ORDER BY position with * in the select list';
+      expr = t.ResTarget.val;
+    } else {
+      const names = columnRefNames(expr);
+      const alias = names?.length === 1 ? targets.find((t) => t.ResTarget?.name === names[0]) : undefined;
+      if (alias) expr = alias.ResTarget.val;
+    }
+    const collationHelper = (e: Ast, of: number): void => {
+      shardTargets.push(
+        resTarget(
+          funcCall(['pg_catalog', 'pg_collation_for'], [
+            { TypeCast: { arg: clone(e), typeName: { names: [{ String: { sval: 'text' } }], typemod: -1 } } },
+          ]),
+          `__mb_c${shardTargets.length + 1}`,
+        ),
+      );
+      columns.push({ kind: 'collation', of });
+    };
+    if (distinct) {
+      // With DISTINCT, ORDER BY expressions are output columns: the final query orders by that column.
+      const at = targets.findIndex((t) => fingerprintNode(t.ResTarget.val) === fingerprintNode(expr));
+      if (at < 0 || hasStar) return 'ORDER BY expression not in the DISTINCT select list';
+      if (!columns.some((c) => c.kind === 'collation' && c.of === at)) collationHelper(expr, at);
+      finalSort.push({ SortBy: { ...s.SortBy, node: colRef(FINAL_REL, `__mb_t${at + 1}`) } });
+      continue;
+    }
+    shardTargets.push(resTarget(clone(expr), `__mb_s${k + 1}`));
+    columns.push({ kind: 'sort', index: k });
+    collationHelper(expr, columns.length - 1);
+    finalSort.push({ SortBy: { ...s.SortBy, node: colRef(FINAL_REL, `__mb_s${k + 1}`) } });
+  }
+
+  const limit = constInt(sel.limitCount);
+  const offset = constInt(sel.limitOffset);
+  const shard: Ast = { SelectStmt: { ...clone(sel), targetList: shardTargets } };
+  delete shard.SelectStmt.limitOffset;
+  if (sel.limitCount) {
+    shard.SelectStmt.limitCount = sel.limitOffset ? op('+', clone(sel.limitCount), clone(sel.limitOffset)) : clone(sel.limitCount);
+  }
+  if (distinct && sorts.length > 0) {
+    // DISTINCT with ORDER BY needs the sort keys in the select list; they are (checked above), keep the shard unsorted.
+    delete shard.SelectStmt.sortClause;
+    if (sel.limitCount) delete shard.SelectStmt.limitCount;
+  }
+  const needsFinal = sorts.length > 0 || !!distinct;
+  if (!needsFinal && (limit === undefined || offset === undefined)) return 'LIMIT/OFFSET given by an expression';
+  const final: Ast | null = needsFinal
+    ? {
+        SelectStmt: {
+          targetList: [],
+          fromClause: [{ RangeVar: { relname: FINAL_REL, inh: true, relpersistence: 'p' } }],
+          ...(distinct ? { distinctClause: [{}] } : {}),
+          ...(finalSort.length ? { sortClause: finalSort } : {}),
+          ...(sel.limitCount ? { limitCount: clone(sel.limitCount) } : {}),
+          ...(sel.limitOffset ? { limitOffset: clone(sel.limitOffset) } : {}),
+          limitOption: 'LIMIT_OPTION_DEFAULT',
+          op: 'SETOP_NONE',
+        },
+      }
+    : null;
+  const steps = needsFinal
+    ? [...(distinct ? ['DISTINCT'] : []), ...(sorts.length ? ['merge sorted runs'] : []), ...(sel.limitCount ? ['LIMIT'] : [])]
+    : ['concatenate', ...(limit !== null || offset ? ['LIMIT/OFFSET while streaming'] : [])];
+  return {
+    shard,
+    merge: Object.freeze({
+      kind: 'rows',
+      columns,
+      targets: targets.length,
+      final,
+      limit: needsFinal ? null : (limit ?? null),
+      offset: needsFinal ? 0 : (offset ?? 0),
+      steps,
+    }),
+  };
+}

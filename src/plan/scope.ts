@@ -1,0 +1,122 @@
+// Finds the base tables a SELECT reads in its FROM clause, which of them may be split, and resolves column refs.
+import { type Ast, columnRefNames, nodeKind, walk } from '../sql/ast.ts';
+import type { CatalogView, ColumnInfo, TableInfo } from '../catalog/types.ts';
+
+/** A base table occurrence in a FROM clause. */
+export interface TableRef {
+  names: string[];
+  /** How columns refer to it: alias, else the name as written. */
+  ref: string[];
+  info: TableInfo;
+  /** True when no outer join can null-extend it and it sits in a row-local position. */
+  splittable: boolean;
+  /** The SelectStmt body whose WHERE receives the range predicate. */
+  owner: Ast;
+}
+
+export interface Scope {
+  tables: TableRef[];
+  /** FROM items we cannot see into (CTE refs, functions, non-row-local subqueries): they hide column names. */
+  opaque: boolean;
+}
+
+/** Names of the CTEs visible at the top of a statement. */
+export function cteNames(sel: Ast): Set<string> {
+  const out = new Set<string>();
+  for (const c of sel.withClause?.ctes ?? []) out.add(c.CommonTableExpr.ctename);
+  return out;
+}
+
+/** True when a SELECT body maps each input row to at most one output row on its own (no grouping across rows). */
+export function isRowLocal(sel: Ast, catalog: CatalogView): boolean {
+  if (!sel || (sel.op && sel.op !== 'SETOP_NONE')) return false;
+  if (sel.groupClause || sel.havingClause || sel.distinctClause || sel.limitCount || sel.limitOffset) return false;
+  if (sel.withClause || sel.valuesLists) return false;
+  let local = true;
+  walk([sel.targetList, sel.whereClause], (n, kind) => {
+    if (kind === 'SubLink') return false;
+    if (kind === 'FuncCall') {
+      const f = n.FuncCall;
+      const name = f.funcname[f.funcname.length - 1].String.sval as string;
+      if (f.over || catalog.func(name)?.isAggregate || f.agg_star) local = false;
+    }
+    return undefined;
+  });
+  return local;
+}
+
+/**
+ * Collects base tables of `sel`'s FROM clause. Tables on the nullable side of an outer join are not
+ * splittable; row-local derived tables are searched too (their tables may be split).
+ */
+export function collectScope(sel: Ast, catalog: CatalogView, ctes: Set<string>): Scope {
+  const tables: TableRef[] = [];
+  let opaque = false;
+  const visit = (item: Ast, preserved: boolean, owner: Ast, outerCtes: Set<string>): void => {
+    const kind = nodeKind(item);
+    if (kind === 'RangeVar') {
+      const rv = item.RangeVar;
+      const names: string[] = [rv.catalogname, rv.schemaname, rv.relname].filter((x): x is string => !!x);
+      if (names.length === 1 && outerCtes.has(names[0] as string)) {
+        opaque = true;
+        return;
+      }
+      const info = catalog.table(names);
+      if (!info) {
+        opaque = true;
+        return;
+      }
+      const ref = rv.alias?.aliasname ? [rv.alias.aliasname as string] : names;
+      if (rv.alias?.colnames) opaque = true;
+      tables.push({ names, ref, info, splittable: preserved && rv.inh !== false, owner });
+      return;
+    }
+    if (kind === 'JoinExpr') {
+      const j = item.JoinExpr;
+      const t = j.jointype as string;
+      const leftKept = preserved && (t === 'JOIN_INNER' || t === 'JOIN_LEFT');
+      const rightKept = preserved && (t === 'JOIN_INNER' || t === 'JOIN_RIGHT');
+      if (j.alias || j.usingClause) opaque = opaque || !!j.alias;
+      visit(j.larg, leftKept, owner, outerCtes);
+      visit(j.rarg, rightKept, owner, outerCtes);
+      return;
+    }
+    if (kind === 'RangeSubselect') {
+      const sub = item.RangeSubselect.subquery?.SelectStmt;
+      if (!item.RangeSubselect.lateral && sub && isRowLocal(sub, catalog) && !item.RangeSubselect.alias?.colnames) {
+        // Columns of a derived table are its target names; we resolve through it only for splitting, not names.
+        opaque = true;
+        for (const f of sub.fromClause ?? []) visit(f, preserved, sub, outerCtes);
+        return;
+      }
+      opaque = true;
+      return;
+    }
+    opaque = true;
+  };
+  for (const item of sel.fromClause ?? []) visit(item, true, sel, ctes);
+  return { tables, opaque };
+}
+
+/** The table column a ColumnRef names, when it can be resolved without doubt. */
+export function resolveColumn(ref: Ast, scope: Scope): { table: TableRef; column: ColumnInfo } | undefined {
+  const names = columnRefNames(ref);
+  if (!names || names.length === 0) return undefined;
+  const col = names[names.length - 1] as string;
+  const qual = names.slice(0, -1);
+  const hits: { table: TableRef; column: ColumnInfo }[] = [];
+  for (const t of scope.tables) {
+    if (t.owner !== scope.tables[0]?.owner) continue;
+    if (qual.length > 0 && !endsWith(t.ref, qual)) continue;
+    const c = t.info.columns.find((x) => x.name === col);
+    if (c) hits.push({ table: t, column: c });
+  }
+  if (hits.length !== 1) return undefined;
+  if (qual.length === 0 && scope.opaque) return undefined;
+  return hits[0];
+}
+
+function endsWith(ref: string[], qual: string[]): boolean {
+  if (qual.length > ref.length) return false;
+  return qual.every((q, i) => ref[ref.length - qual.length + i] === q);
+}

@@ -1,0 +1,31 @@
+// The real PostgreSQL parser (libpg-query, WASM) and the deparser (pgsql-deparser): load once, then sync calls.
+import { loadModule, parseSync } from 'libpg-query';
+import { deparseSync } from 'pgsql-deparser';
+import type { Ast } from './ast.ts';
+
+let loaded: Promise<void> | undefined;
+
+/** Loads the WASM parser; call once at start-up (idempotent). */
+export function initParser(): Promise<void> {
+  loaded ??= loadModule();
+  return loaded;
+}
+
+export interface ParsedStatement {
+  /** The statement node, wrapped (`{ SelectStmt: ... }`). */
+  stmt: Ast;
+  /** Byte offsets of this statement within the source text. */
+  location: number;
+  length: number | undefined;
+}
+
+/** Parses SQL into statements. Throws libpg-query's SqlError on a syntax error. */
+export function parseSql(sql: string): ParsedStatement[] {
+  const res = parseSync(sql) as Ast;
+  return (res.stmts ?? []).map((s: Ast) => ({ stmt: s.stmt, location: s.stmt_location ?? 0, length: s.stmt_len }));
+}
+
+/** SQL text for one statement node (wrapped). */
+export function deparse(stmt: Ast): string {
+  return deparseSync({ version: 180000, stmts: [{ stmt }] } as Ast, { pretty: false });
+}
