@@ -1,0 +1,142 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { CatalogView, TableInfo } from '../catalog/types.ts';
+import { initParser, parseSql } from '../sql/parser.ts';
+import { planStatement } from './planner.ts';
+
+const col = (name: string, typname: string, typeOid: number, notNull = false) => ({
+  name,
+  typeOid,
+  typeName: ['pg_catalog', typname] as [string, string],
+  notNull,
+});
+
+const tables: Record<string, TableInfo> = {
+  big: {
+    oid: 1,
+    schema: 'public',
+    name: 'big',
+    relkind: 'r',
+    hasSubclass: false,
+    pages: 1000,
+    rows: 100000,
+    primaryKey: 'id',
+    columns: [col('id', 'int4', 23, true), col('g', 'int4', 23), col('x', 'numeric', 1700), col('f', 'float8', 701)],
+  },
+  small: {
+    oid: 2,
+    schema: 'public',
+    name: 'small',
+    relkind: 'r',
+    hasSubclass: false,
+    pages: 1,
+    rows: 10,
+    primaryKey: 'id',
+    columns: [col('id', 'int4', 23, true), col('name', 'text', 25)],
+  },
+  part: {
+    oid: 3,
+    schema: 'public',
+    name: 'part',
+    relkind: 'p',
+    hasSubclass: true,
+    pages: 50,
+    rows: 5000,
+    primaryKey: 'id',
+    columns: [col('id', 'int8', 20, true)],
+  },
+};
+
+const aggregates = new Set(['count', 'sum', 'avg', 'min', 'max', 'stddev', 'var_pop', 'string_agg', 'percentile_cont']);
+const catalog: CatalogView = {
+  table: (names) => tables[names[names.length - 1] as string],
+  func: (name) => ({
+    name,
+    isAggregate: aggregates.has(name),
+    isWindow: name === 'row_number',
+    isVolatile: name === 'random' || name === 'nextval',
+  }),
+  bounds: (oid, column) => (oid === 1 && column === 'g' ? ['1', '10', '20', '30', '40'] : oid === 3 ? ['1', '100'] : undefined),
+  typeName: () => ['pg_catalog', 'int4'],
+};
+
+function plan(sql: string, chunks = 4) {
+  const stmt = (parseSql(sql)[0] as { stmt: unknown }).stmt;
+  return planStatement({ stmt, catalog, resultTypes: [], paramTypes: [], chunks });
+}
+
+beforeAll(async () => {
+  await initParser();
+});
+
+describe('planStatement: passthrough with a reason', () => {
+  it.each([
+    ['SELECT g, row_number() OVER () FROM big', /window function/],
+    ['SELECT * FROM big FOR UPDATE', /FOR UPDATE/],
+    ['SELECT random() FROM big', /volatile function random/],
+    ['SELECT g, count(*) FROM big GROUP BY ROLLUP (g)', /GROUPING SETS/],
+    ['WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT * FROM r', /recursive/],
+    ['WITH d AS (DELETE FROM big RETURNING *) SELECT count(*) FROM d', /data-modifying/],
+    ['SELECT g FROM big UNION SELECT id FROM small', /set operation UNION/],
+    ['SELECT 1', /no FROM clause/],
+    ['SELECT count(*) FROM big WHERE g < extract(epoch from now())', /now\(\) differs/],
+    ['SELECT count(*) FROM big WHERE current_date > date \'2020-01-01\'', /CURRENT_DATE/],
+    ['SELECT string_agg(x::text, \',\') FROM big', /string_agg\(\) cannot be combined/],
+    ['SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM big', /cannot be combined|ordered-set/],
+    ['SELECT count(*) FROM small s RIGHT JOIN big b ON b.id = s.id FULL JOIN small t ON true', /nullable side/],
+    ['SELECT count(DISTINCT x + 1) FROM big', /DISTINCT aggregate over an expression/],
+    ['SELECT id, g FROM big LIMIT $1 + 1', /LIMIT\/OFFSET given by an expression/],
+    ['INSERT INTO big VALUES (1)', /not a SELECT/],
+  ])('%s', (sql, reason) => {
+    const p = plan(sql);
+    expect(p.kind).toBe('passthrough');
+    expect(p.kind === 'passthrough' && p.reason).toMatch(reason);
+  });
+});
+
+describe('planStatement: parallel plans', () => {
+  it.each([
+    ['SELECT count(*), sum(x) FROM big', 'big', 'ctid-range', 'aggregate'],
+    ['SELECT s.name, avg(b.x) FROM big b JOIN small s ON s.id = b.g GROUP BY s.name ORDER BY 1', 'big', 'ctid-range', 'aggregate'],
+    ['SELECT count(*) FROM small s LEFT JOIN big b ON b.g = s.id', 'small', 'ctid-range', 'aggregate'],
+    ['SELECT count(DISTINCT g) FROM big', 'big', 'key-range', 'aggregate'],
+    ['SELECT id FROM part WHERE id > 5', 'part', 'key-range', 'rows'],
+    ['SELECT id, x FROM big ORDER BY x DESC NULLS LAST, id LIMIT 10', 'big', 'ctid-range', 'rows'],
+    ['SELECT DISTINCT g FROM big', 'big', 'ctid-range', 'rows'],
+    ['WITH s AS (SELECT id FROM small) SELECT count(*) FROM big WHERE g IN (SELECT id FROM s)', 'big', 'ctid-range', 'aggregate'],
+    ['SELECT g, count(*) FROM (SELECT g FROM big WHERE x > 0) t GROUP BY g', 'big', 'ctid-range', 'aggregate'],
+  ])('%s', (sql, table, strategy, merge) => {
+    const p = plan(sql);
+    if (p.kind !== 'parallel') throw new Error(`passthrough: ${p.reason}`);
+    expect(p.split.table.name).toBe(table);
+    expect(p.split.strategy).toBe(strategy);
+    expect(p.merge.kind).toBe(merge);
+    expect(Object.isFrozen(p)).toBe(true);
+  });
+
+  it('records every helper column of avg(): a partial sum and a partial count', () => {
+    const p = plan('SELECT g, avg(x) FROM big GROUP BY g');
+    if (p.kind !== 'parallel' || p.merge.kind !== 'aggregate') throw new Error('expected an aggregate plan');
+    expect(p.merge.columns.map((c) => c.kind)).toEqual(['group', 'collation', 'partial', 'partial']);
+    expect(p.shardSql).toMatch(/sum\(x\).*count\(x\)/);
+  });
+
+  it('count(DISTINCT g) splits on the value ranges of g from its histogram', () => {
+    const p = plan('SELECT count(DISTINCT g) FROM big', 3);
+    if (p.kind !== 'parallel') throw new Error('expected parallel');
+    expect(p.split.key).toBe('g');
+    expect(p.split.chunks.map((c) => [c.lo, c.hi])).toEqual([
+      [null, '20'],
+      ['20', '30'],
+      ['30', null],
+    ]);
+  });
+
+  it('puts user parameters first, then the chunk bounds', () => {
+    const stmt = (parseSql('SELECT count(*) FROM big WHERE g > $2 HAVING count(*) > $1')[0] as { stmt: unknown }).stmt;
+    const p = planStatement({ stmt, catalog, resultTypes: [20], paramTypes: [20, 23], chunks: 2 });
+    if (p.kind !== 'parallel') throw new Error('expected parallel');
+    expect(p.shardParams.user).toEqual([2]);
+    expect(p.shardSql).toContain('$1');
+    expect(p.shardSql).toMatch(/ctid >= CAST\(\$2 AS pg_catalog\.tid\)/);
+  });
+});
