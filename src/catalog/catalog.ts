@@ -87,7 +87,13 @@ export class Catalog {
     });
     const found = new Map<number, TableInfo>();
     for (const row of res.rows) {
-      const cols = (typeof row.columns === "string" ? JSON.parse(row.columns) : (row.columns ?? [])) as { name: string; typeOid: number; nsp: string; typname: string; notNull: boolean }[];
+      const cols = (typeof row.columns === 'string' ? JSON.parse(row.columns) : (row.columns ?? [])) as {
+        name: string;
+        typeOid: number;
+        nsp: string;
+        typname: string;
+        notNull: boolean;
+      }[];
       found.set(Number(row.i), {
         oid: Number(row.oid),
         schema: row.nspname,
@@ -98,7 +104,12 @@ export class Catalog {
         rows: Number(row.rows),
         primaryKey: row.pk ?? null,
         columns: cols.map(
-          (c): ColumnInfo => ({ name: c.name, typeOid: c.typeOid, typeName: [c.nsp, c.typname], notNull: c.notNull }),
+          (c): ColumnInfo => ({
+            name: c.name,
+            typeOid: c.typeOid,
+            typeName: [c.nsp, c.typname],
+            notNull: c.notNull,
+          }),
         ),
       });
     }
@@ -115,7 +126,12 @@ export class Catalog {
     });
     const byName = new Map<string, FunctionInfo>();
     for (const r of res.rows) {
-      byName.set(r.proname, { name: r.proname, isAggregate: isTrue(r.agg), isWindow: isTrue(r.win), isVolatile: isTrue(r.vol) });
+      byName.set(r.proname, {
+        name: r.proname,
+        isAggregate: isTrue(r.agg),
+        isWindow: isTrue(r.win),
+        isVolatile: isTrue(r.vol),
+      });
     }
     for (const n of names) this.functions.set(n, { at: now, value: byName.get(n) ?? null });
   }
@@ -129,7 +145,9 @@ export class Catalog {
 
   /** Split points for every rangeable key-ish column of the tables (primary key and indexed columns are cheap to keep). */
   private async loadBounds(client: pg.ClientBase, tables: TableInfo[], now: number): Promise<void> {
-    const want = tables.filter((t) => !this.bounds.has(`${t.oid}.*`) || now - this.bounds.get(`${t.oid}.*`)!.at >= TTL_MS);
+    const want = tables.filter(
+      (t) => !this.bounds.has(`${t.oid}.*`) || now - this.bounds.get(`${t.oid}.*`)!.at >= TTL_MS,
+    );
     if (want.length === 0) return;
     const res = await client.query({
       text: `SELECT c.oid::int AS oid, s.attname, s.histogram_bounds::text AS hist, s.most_common_vals::text AS mcv
@@ -144,10 +162,10 @@ export class Catalog {
       const hist = parseTextArray(r.hist);
       const vals = hist.length > 0 ? hist : parseTextArray(r.mcv);
       this.bounds.set(`${r.oid}.${r.attname}`, { at: now, value: vals.length ? vals : null });
-      if (hist.length === 0 && vals.length > 0) this.bounds.set(`${r.oid}.${r.attname}:unsorted`, { at: now, value: [] });
+      if (hist.length === 0 && vals.length > 0)
+        this.bounds.set(`${r.oid}.${r.attname}:unsorted`, { at: now, value: [] });
     }
   }
-
 }
 
 /** Sorts most-common values of an integer, numeric or ISO date/time column (the rangeable types). */

@@ -6,13 +6,12 @@ import type { Logger } from 'pino';
 import { Catalog } from '../catalog/catalog.ts';
 import { invalidRequest } from '../errors/codes.ts';
 import { PgError, toPgError } from '../errors/pg-error.ts';
-import { CannotMerge, buildFinalQuery } from '../merge/final-query.ts';
-import { fieldRoles } from '../merge/final-query.ts';
+import { buildFinalQuery, CannotMerge, fieldRoles } from '../merge/final-query.ts';
 import { mentionedNames } from '../plan/checks.ts';
 import { planStatement } from '../plan/planner.ts';
 import type { DistributedPlan, ParallelPlan } from '../plan/types.ts';
-import { initParser, parseSql } from '../sql/parser.ts';
 import type { Ast } from '../sql/ast.ts';
+import { initParser, parseSql } from '../sql/parser.ts';
 import type { FieldInfo } from '../worker/protocol.ts';
 import type { QueryRequest, QueryResult, ShardStat } from './api.ts';
 import { describeStatement } from './describe.ts';
@@ -33,7 +32,14 @@ export interface CoordinatorOptions {
 }
 
 /** Settings whose values change query results; shards run with the coordinator session's values. */
-const RESULT_SETTINGS = ['DateStyle', 'IntervalStyle', 'TimeZone', 'search_path', 'bytea_output', 'lc_monetary'];
+const RESULT_SETTINGS = [
+  'DateStyle',
+  'IntervalStyle',
+  'TimeZone',
+  'search_path',
+  'bytea_output',
+  'lc_monetary',
+];
 
 const rawText = { getTypeParser: () => (v: string) => v };
 
@@ -87,7 +93,10 @@ export class Coordinator {
       return {
         columns: description.fields.map((f) => ({ name: f.name, typeOid: f.typeOid })),
         rows: result.rows,
-        plan: { ...prepared.summary, ...(result.fallback ? { mode: 'passthrough', reason: result.fallback } : {}) },
+        plan: {
+          ...prepared.summary,
+          ...(result.fallback ? { mode: 'passthrough', reason: result.fallback } : {}),
+        },
         stats: { elapsedMs: performance.now() - started, planMs: prepared.planMs, shards: result.shards },
       };
     } catch (err) {
@@ -116,7 +125,14 @@ export class Coordinator {
     const mode = req.mode ?? 'auto';
     const none = (reason: string) => {
       const plan: DistributedPlan = { kind: 'passthrough', reason };
-      return { plan, summary: planSummary(plan), client: undefined, description: undefined, planMs: performance.now() - t0, statementId };
+      return {
+        plan,
+        summary: planSummary(plan),
+        client: undefined,
+        description: undefined,
+        planMs: performance.now() - t0,
+        statementId,
+      };
     };
     if (mode === 'passthrough') return none('passthrough requested');
     let stmt: Ast;
@@ -139,7 +155,11 @@ export class Coordinator {
       if (mode === 'auto') {
         cost = await this.estimateCost(client, req);
         if (cost < (this.opts.costThreshold ?? 1000)) {
-          return this.released(client, none(`estimated cost ${cost} is below the split threshold`), explainOnly);
+          return this.released(
+            client,
+            none(`estimated cost ${cost} is below the split threshold`),
+            explainOnly,
+          );
         }
       }
       const chunks = req.chunks ?? this.opts.defaultChunks ?? Math.min(64, Math.max(2, workers * 2));
@@ -147,6 +167,7 @@ export class Coordinator {
         stmt,
         catalog: view,
         resultTypes: description.fields.map((f) => f.typeOid),
+        resultNames: description.fields.map((f) => f.name),
         paramTypes: description.paramTypes,
         chunks,
       });
@@ -222,7 +243,8 @@ export class Coordinator {
     signal: AbortSignal | undefined,
   ): Promise<{ rows: (string | null)[][]; shards: ShardStat[]; fallback?: string }> {
     const outFields = description.fields;
-    const snapshot = (await client.query({ text: 'SELECT pg_export_snapshot()', rowMode: 'array' })).rows[0]?.[0] as string;
+    const snapshot = (await client.query({ text: 'SELECT pg_export_snapshot()', rowMode: 'array' }))
+      .rows[0]?.[0] as string;
     const params = req.params ?? [];
     const userValues = plan.shardParams.user.map((k) => params[k - 1] ?? null);
     const outcome = await runChunks({
@@ -259,7 +281,8 @@ export class Coordinator {
       });
       const res = await client.query({ text: fq.sql, values: fq.values, rowMode: 'array' });
       const same =
-        res.fields.length === outFields.length && res.fields.every((f, i) => f.dataTypeID === outFields[i]?.typeOid);
+        res.fields.length === outFields.length &&
+        res.fields.every((f, i) => f.dataTypeID === outFields[i]?.typeOid);
       if (!same) throw new CannotMerge('final result types differ from the statement');
       return { rows: res.rows as (string | null)[][], shards: outcome.shards };
     } catch (err) {
@@ -268,7 +291,11 @@ export class Coordinator {
       this.log.warn({ statementId, why }, 'final merge failed; running the statement whole');
       await client.query('ROLLBACK TO SAVEPOINT mb_final');
       const res = await client.query({ text: req.sql, values: params, rowMode: 'array' });
-      return { rows: res.rows as (string | null)[][], shards: outcome.shards, fallback: `merge fell back: ${why}` };
+      return {
+        rows: res.rows as (string | null)[][],
+        shards: outcome.shards,
+        fallback: `merge fell back: ${why}`,
+      };
     }
   }
 

@@ -42,8 +42,14 @@ class DescribeQuery {
     connection.sync();
   }
 
-  handleRowDescription(msg: { fields: { name: string; dataTypeID: number; dataTypeModifier: number }[] }): void {
-    this.fields = msg.fields.map((f) => ({ name: f.name, typeOid: f.dataTypeID, typmod: f.dataTypeModifier }));
+  handleRowDescription(msg: {
+    fields: { name: string; dataTypeID: number; dataTypeModifier: number }[];
+  }): void {
+    this.fields = msg.fields.map((f) => ({
+      name: f.name,
+      typeOid: f.dataTypeID,
+      typmod: f.dataTypeModifier,
+    }));
   }
 
   handleError(err: unknown): void {

@@ -4,7 +4,7 @@ import { PgError } from '../errors/pg-error.ts';
 import type { ParallelPlan } from '../plan/types.ts';
 import type { FieldInfo } from '../worker/protocol.ts';
 import type { ShardStat } from './api.ts';
-import { type WorkerRef, runChunk } from './worker-client.ts';
+import { runChunk, type WorkerRef } from './worker-client.ts';
 
 export interface DispatchInput {
   plan: ParallelPlan;
@@ -87,7 +87,8 @@ export async function runChunks(input: DispatchInput): Promise<DispatchOutcome> 
       await Promise.all(workers.map(runOn));
     }
     if (failure !== undefined) throw failure;
-    if (input.signal?.aborted) throw new PgError({ code: '57014', message: 'canceling statement due to user request' });
+    if (input.signal?.aborted)
+      throw new PgError({ code: '57014', message: 'canceling statement due to user request' });
   } finally {
     input.signal?.removeEventListener('abort', onOuterAbort);
   }

@@ -1,5 +1,10 @@
 // Builds the final statement the coordinator runs over the partial rows (bound as arrays) to finish a merge
 // with PostgreSQL's own semantics: combine aggregates per group, then HAVING, projection, DISTINCT, ORDER BY, LIMIT.
+
+import { FINAL_REL } from '../plan/aggregate.ts';
+import { varianceKind } from '../plan/combiners.ts';
+import { bindParams } from '../plan/params.ts';
+import type { HelperColumn, MergeSpec, ParallelPlan } from '../plan/types.ts';
 import {
   type Ast,
   cast,
@@ -13,10 +18,6 @@ import {
   resTarget,
 } from '../sql/ast.ts';
 import { deparse } from '../sql/parser.ts';
-import { FINAL_REL } from '../plan/aggregate.ts';
-import { varianceKind } from '../plan/combiners.ts';
-import { bindParams } from '../plan/params.ts';
-import type { HelperColumn, MergeSpec, ParallelPlan } from '../plan/types.ts';
 import type { FieldInfo } from '../worker/protocol.ts';
 import { encodeTextArray, splitQualifiedName } from './text-array.ts';
 
@@ -51,7 +52,13 @@ export function fieldRoles(merge: MergeSpec, fields: FieldInfo[]): HelperColumn[
   const roles: HelperColumn[] = [];
   for (let i = 0; i < expanded; i++) roles.push({ kind: 'target', index: i });
   for (const c of merge.columns.slice(merge.targets)) {
-    roles.push(c.kind === 'collation' && c.of < merge.targets ? c : c.kind === 'collation' ? { ...c, of: c.of - merge.targets + expanded } : c);
+    roles.push(
+      c.kind === 'collation' && c.of < merge.targets
+        ? c
+        : c.kind === 'collation'
+          ? { ...c, of: c.of - merge.targets + expanded }
+          : c,
+    );
   }
   return roles;
 }
@@ -116,7 +123,9 @@ export function buildFinalQuery(input: FinalInput): FinalQuery {
           RangeFunction: {
             // ROWS FROM (unnest($1), unnest($2), ...): zips the arrays, one row per partial row.
             is_rowsfrom: true,
-            functions: unnestArgs.map((a) => ({ List: { items: [funcCall(['pg_catalog', 'unnest'], [a]), {}] } })),
+            functions: unnestArgs.map((a) => ({
+              List: { items: [funcCall(['pg_catalog', 'unnest'], [a]), {}] },
+            })),
             alias: { aliasname: '__mb_in', colnames: aliasCols },
           },
         },
@@ -153,11 +162,11 @@ function combineLevel(
   typeName: (oid: number) => [string, string] | undefined,
 ): Ast {
   const groupCols = roles.filter((r) => r.kind === 'group').map((r) => colRef(U, columnName(r)));
-  const partType = (agg: number, part: number): number => {
-    const j = roles.findIndex((r) => r.kind === 'partial' && r.agg === agg && r.part === part);
-    return (fields[j] as FieldInfo).typeOid;
-  };
-  const p = (agg: number, part: number): Ast => colRef(U, `__mb_p${agg + 1}_${part + 1}`);
+  // Partial columns are located through the aggregate's own list: a shared partial serves several aggregates.
+  const partCol = (agg: number, part: number): number => merge.aggregates[agg]?.partials[part] as number;
+  const partType = (agg: number, part: number): number => (fields[partCol(agg, part)] as FieldInfo).typeOid;
+  const p = (agg: number, part: number): Ast =>
+    colRef(U, columnName(roles[partCol(agg, part)] as HelperColumn));
   const sum = (x: Ast): Ast => funcCall(['pg_catalog', 'sum'], [x]);
   const windowCols: Ast[] = [];
   const targets: Ast[] = groupCols.map((g) => resTarget(g));
@@ -187,7 +196,14 @@ function combineLevel(
         break;
       case 'avg': {
         const t = partType(j, 0);
-        const n = { A_Expr: { kind: 'AEXPR_NULLIF', name: [{ String: { sval: '=' } }], lexpr: sum(p(j, 1)), rexpr: intConst(0) } };
+        const n = {
+          A_Expr: {
+            kind: 'AEXPR_NULLIF',
+            name: [{ String: { sval: '=' } }],
+            lexpr: sum(p(j, 1)),
+            rexpr: intConst(0),
+          },
+        };
         if (t === 20 || t === 1700) e = op('/', sum(p(j, 0)), n);
         else if (t === 701 || t === 1186) e = op('/', sum(p(j, 0)), cast(n, ['pg_catalog', 'float8']));
         else throw new CannotMerge(`avg over partial sums of type ${t}`);
@@ -265,7 +281,12 @@ function numericVariance(fn: string, n: Ast, sx: Ast, sxx: Ast): Ast {
   const num = op('-', op('*', clone(n), clone(sxx)), op('*', clone(sx), clone(sx)));
   const den = sample ? op('*', clone(n), op('-', clone(n), intConst(1))) : op('*', clone(n), clone(n));
   const special = (x: Ast): Ast => ({
-    A_Expr: { kind: 'AEXPR_IN', name: [{ String: { sval: '=' } }], lexpr: clone(x), rexpr: { List: { items: ['NaN', 'Infinity', '-Infinity'].map(numConst) } } },
+    A_Expr: {
+      kind: 'AEXPR_IN',
+      name: [{ String: { sval: '=' } }],
+      lexpr: clone(x),
+      rexpr: { List: { items: ['NaN', 'Infinity', '-Infinity'].map(numConst) } },
+    },
   });
   let v: Ast = op('/', clone(num), den);
   if (sqrt) {
@@ -289,7 +310,11 @@ function floatVariance(fn: string, n: Ast, sx: Ast, sxxPart: Ast, mean: Ast): As
   const { sample, sqrt } = varianceKind(fn);
   const sum = (x: Ast): Ast => funcCall(['pg_catalog', 'sum'], [x]);
   const dev = op('-', op('/', clone(sx), cast(clone(n), ['pg_catalog', 'float8'])), clone(mean));
-  const sxx = op('+', sum(clone(sxxPart)), { CoalesceExpr: { args: [sum(op('*', cast(clone(n), ['pg_catalog', 'float8']), op('*', dev, clone(dev)))), intConst(0)] } });
+  const sxx = op('+', sum(clone(sxxPart)), {
+    CoalesceExpr: {
+      args: [sum(op('*', cast(clone(n), ['pg_catalog', 'float8']), op('*', dev, clone(dev)))), intConst(0)],
+    },
+  });
   const N = cast(sum(clone(n)), ['pg_catalog', 'float8']);
   let v: Ast = op('/', sxx, sample ? op('-', clone(N), intConst(1)) : clone(N));
   if (sqrt) v = funcCall(['pg_catalog', 'sqrt'], [v]);

@@ -5,7 +5,9 @@
  *   encodeTextArray(['a', null, 'say "hi"']) // '{"a",NULL,"say \\"hi\\""}'
  */
 export function encodeTextArray(values: readonly (string | null)[]): string {
-  const parts = values.map((v) => (v === null ? 'NULL' : `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`));
+  const parts = values.map((v) =>
+    v === null ? 'NULL' : `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`,
+  );
   return `{${parts.join(',')}}`;
 }
 

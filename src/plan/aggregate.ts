@@ -1,4 +1,6 @@
 // Splits an aggregate query: shards group and compute partial states; the final query combines them per group.
+
+import type { CatalogView } from '../catalog/types.ts';
 import {
   type Ast,
   clone,
@@ -12,7 +14,6 @@ import {
   transform,
   walk,
 } from '../sql/ast.ts';
-import type { CatalogView } from '../catalog/types.ts';
 import { type ArgClass, COMBINERS } from './combiners.ts';
 import type { Scope } from './scope.ts';
 import { resolveColumn } from './scope.ts';
@@ -56,8 +57,9 @@ export function distinctArgument(aggs: Ast[]): Ast | string | undefined {
     if (!f.agg_distinct) continue;
     const c = COMBINERS[funcName(a)?.name ?? ''];
     if (c?.distinctFree) continue;
-    if (!f.args || f.args.length !== 1) return 'DISTINCT aggregate with several arguments';
-    if (arg && fingerprintNode(arg) !== fingerprintNode(f.args[0])) return 'DISTINCT aggregates over different arguments';
+    if (f.args?.length !== 1) return 'DISTINCT aggregate with several arguments';
+    if (arg && fingerprintNode(arg) !== fingerprintNode(f.args[0]))
+      return 'DISTINCT aggregates over different arguments';
     arg = f.args[0];
   }
   return arg;
@@ -104,9 +106,10 @@ function groupExpressions(sel: Ast, scope: Scope): Ast[] | string {
 
 /** `pg_collation_for((expr)::text)`: the collation PostgreSQL derives for `expr` ("default" for non-text). */
 function collationOf(expr: Ast): Ast {
-  return funcCall(['pg_catalog', 'pg_collation_for'], [
-    { TypeCast: { arg: clone(expr), typeName: { names: [{ String: { sval: 'text' } }], typemod: -1 } } },
-  ]);
+  return funcCall(
+    ['pg_catalog', 'pg_collation_for'],
+    [{ TypeCast: { arg: clone(expr), typeName: { names: [{ String: { sval: 'text' } }], typemod: -1 } } }],
+  );
 }
 
 export function rewriteAggregate(
@@ -138,7 +141,8 @@ export function rewriteAggregate(
   for (const [j, call] of unique.entries()) {
     const name = funcName(call)?.name ?? '';
     const combiner = COMBINERS[name];
-    if (!combiner || funcName(call)?.schema) return `aggregate ${name}() cannot be combined from partial results`;
+    if (!combiner || funcName(call)?.schema)
+      return `aggregate ${name}() cannot be combined from partial results`;
     const f = call.FuncCall;
     if (f.agg_within_group) return `ordered-set aggregate ${name}()`;
     if (f.func_variadic) return `VARIADIC aggregate ${name}()`;
@@ -146,9 +150,19 @@ export function rewriteAggregate(
     if (typeof parts === 'string') return parts;
     const partials: number[] = [];
     for (const [k, p] of parts.entries()) {
+      // The same partial (count(x) for avg and variance, say) is computed once and shared.
+      const fp = fingerprintNode(p);
+      const seen = columns.findIndex(
+        (c, i) => c.kind === 'partial' && fingerprintNode(shardTargets[i].ResTarget.val) === fp,
+      );
+      if (seen >= 0) {
+        partials.push(seen);
+        continue;
+      }
       const at = add(p, { kind: 'partial', agg: j, part: k });
       partials.push(at);
-      if (combiner.family === 'min' || combiner.family === 'max') add(collationOf(p), { kind: 'collation', of: at });
+      if (combiner.family === 'min' || combiner.family === 'max')
+        add(collationOf(p), { kind: 'collation', of: at });
     }
     aggregates.push({ call: name, fn: name, partials });
   }
@@ -190,7 +204,9 @@ export function rewriteAggregate(
   });
   const final: Ast = {
     SelectStmt: {
-      targetList: targets.map((t: Ast) => ({ ResTarget: { ...t.ResTarget, val: substitute(t.ResTarget.val) } })),
+      targetList: targets.map((t: Ast) => ({
+        ResTarget: { ...t.ResTarget, val: substitute(t.ResTarget.val) },
+      })),
       fromClause: [{ RangeVar: { relname: FINAL_REL, inh: true, relpersistence: 'p' } }],
       ...(sel.havingClause ? { whereClause: substitute(sel.havingClause) } : {}),
       ...(sel.distinctClause ? { distinctClause: sel.distinctClause.map((d: Ast) => substitute(d)) } : {}),
@@ -203,7 +219,8 @@ export function rewriteAggregate(
     },
   };
   const leftover = leftoverColumn([final.SelectStmt.targetList, final.SelectStmt.whereClause]);
-  if (leftover) return `${leftover} is neither grouped nor aggregated here (functional dependency is not split)`;
+  if (leftover)
+    return `${leftover} is neither grouped nor aggregated here (functional dependency is not split)`;
   if (sel.limitOption === 'LIMIT_OPTION_WITH_TIES') return 'FETCH FIRST ... WITH TIES';
 
   const steps = [

@@ -1,9 +1,16 @@
 // Reasons a statement must pass through unchanged: each check names the construct the splitter cannot prove safe.
-import { type Ast, funcName, walk } from '../sql/ast.ts';
+
 import type { CatalogView } from '../catalog/types.ts';
+import { type Ast, funcName, walk } from '../sql/ast.ts';
 
 /** Functions whose value depends on when the transaction or statement started: shards start at other times. */
-const TIME_FUNCTIONS = new Set(['now', 'transaction_timestamp', 'statement_timestamp', 'clock_timestamp', 'timeofday']);
+const TIME_FUNCTIONS = new Set([
+  'now',
+  'transaction_timestamp',
+  'statement_timestamp',
+  'clock_timestamp',
+  'timeofday',
+]);
 
 /** Function names and relation names a statement mentions, to prefetch from the catalog. */
 export function mentionedNames(stmt: Ast): { functions: string[]; tables: string[][] } {
@@ -35,7 +42,8 @@ export function unsupportedConstruct(sel: Ast, catalog: CatalogView): string | u
     if (reason) return false;
     switch (kind) {
       case 'SelectStmt':
-        if (n.SelectStmt.lockingClause) return fail('FOR UPDATE/SHARE locks rows and must run on the client session');
+        if (n.SelectStmt.lockingClause)
+          return fail('FOR UPDATE/SHARE locks rows and must run on the client session');
         if (n.SelectStmt.withClause?.recursive) return fail('recursive CTE');
         return undefined;
       case 'CommonTableExpr': {

@@ -65,7 +65,12 @@ function variancePartials(call: Ast, arg: ArgClass): Ast[] | string {
   return 'cannot tell whether the variance argument is numeric or float';
 }
 
-const variance: Combiner = { family: 'variance', distinctFree: false, distinctByValue: false, partials: variancePartials };
+const variance: Combiner = {
+  family: 'variance',
+  distinctFree: false,
+  distinctByValue: false,
+  partials: variancePartials,
+};
 
 export const COMBINERS: Readonly<Record<string, Combiner>> = {
   count: simple('count', false),

@@ -20,7 +20,12 @@ const tables: Record<string, TableInfo> = {
     pages: 1000,
     rows: 100000,
     primaryKey: 'id',
-    columns: [col('id', 'int4', 23, true), col('g', 'int4', 23), col('x', 'numeric', 1700), col('f', 'float8', 701)],
+    columns: [
+      col('id', 'int4', 23, true),
+      col('g', 'int4', 23),
+      col('x', 'numeric', 1700),
+      col('f', 'float8', 701),
+    ],
   },
   small: {
     oid: 2,
@@ -46,7 +51,17 @@ const tables: Record<string, TableInfo> = {
   },
 };
 
-const aggregates = new Set(['count', 'sum', 'avg', 'min', 'max', 'stddev', 'var_pop', 'string_agg', 'percentile_cont']);
+const aggregates = new Set([
+  'count',
+  'sum',
+  'avg',
+  'min',
+  'max',
+  'stddev',
+  'var_pop',
+  'string_agg',
+  'percentile_cont',
+]);
 const catalog: CatalogView = {
   table: (names) => tables[names[names.length - 1] as string],
   func: (name) => ({
@@ -55,7 +70,8 @@ const catalog: CatalogView = {
     isWindow: name === 'row_number',
     isVolatile: name === 'random' || name === 'nextval',
   }),
-  bounds: (oid, column) => (oid === 1 && column === 'g' ? ['1', '10', '20', '30', '40'] : oid === 3 ? ['1', '100'] : undefined),
+  bounds: (oid, column) =>
+    oid === 1 && column === 'g' ? ['1', '10', '20', '30', '40'] : oid === 3 ? ['1', '100'] : undefined,
   typeName: () => ['pg_catalog', 'int4'],
 };
 
@@ -74,15 +90,21 @@ describe('planStatement: passthrough with a reason', () => {
     ['SELECT * FROM big FOR UPDATE', /FOR UPDATE/],
     ['SELECT random() FROM big', /volatile function random/],
     ['SELECT g, count(*) FROM big GROUP BY ROLLUP (g)', /GROUPING SETS/],
-    ['WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT * FROM r', /recursive/],
+    [
+      'WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT * FROM r',
+      /recursive/,
+    ],
     ['WITH d AS (DELETE FROM big RETURNING *) SELECT count(*) FROM d', /data-modifying/],
     ['SELECT g FROM big UNION SELECT id FROM small', /set operation UNION/],
     ['SELECT 1', /no FROM clause/],
     ['SELECT count(*) FROM big WHERE g < extract(epoch from now())', /now\(\) differs/],
-    ['SELECT count(*) FROM big WHERE current_date > date \'2020-01-01\'', /CURRENT_DATE/],
-    ['SELECT string_agg(x::text, \',\') FROM big', /string_agg\(\) cannot be combined/],
+    ["SELECT count(*) FROM big WHERE current_date > date '2020-01-01'", /CURRENT_DATE/],
+    ["SELECT string_agg(x::text, ',') FROM big", /string_agg\(\) cannot be combined/],
     ['SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM big', /cannot be combined|ordered-set/],
-    ['SELECT count(*) FROM small s RIGHT JOIN big b ON b.id = s.id FULL JOIN small t ON true', /nullable side/],
+    [
+      'SELECT count(*) FROM small s RIGHT JOIN big b ON b.id = s.id FULL JOIN small t ON true',
+      /nullable side/,
+    ],
     ['SELECT count(DISTINCT x + 1) FROM big', /DISTINCT aggregate over an expression/],
     ['SELECT id, g FROM big LIMIT $1 + 1', /LIMIT\/OFFSET given by an expression/],
     ['INSERT INTO big VALUES (1)', /not a SELECT/],
@@ -96,14 +118,29 @@ describe('planStatement: passthrough with a reason', () => {
 describe('planStatement: parallel plans', () => {
   it.each([
     ['SELECT count(*), sum(x) FROM big', 'big', 'ctid-range', 'aggregate'],
-    ['SELECT s.name, avg(b.x) FROM big b JOIN small s ON s.id = b.g GROUP BY s.name ORDER BY 1', 'big', 'ctid-range', 'aggregate'],
+    [
+      'SELECT s.name, avg(b.x) FROM big b JOIN small s ON s.id = b.g GROUP BY s.name ORDER BY 1',
+      'big',
+      'ctid-range',
+      'aggregate',
+    ],
     ['SELECT count(*) FROM small s LEFT JOIN big b ON b.g = s.id', 'small', 'ctid-range', 'aggregate'],
     ['SELECT count(DISTINCT g) FROM big', 'big', 'key-range', 'aggregate'],
     ['SELECT id FROM part WHERE id > 5', 'part', 'key-range', 'rows'],
     ['SELECT id, x FROM big ORDER BY x DESC NULLS LAST, id LIMIT 10', 'big', 'ctid-range', 'rows'],
     ['SELECT DISTINCT g FROM big', 'big', 'ctid-range', 'rows'],
-    ['WITH s AS (SELECT id FROM small) SELECT count(*) FROM big WHERE g IN (SELECT id FROM s)', 'big', 'ctid-range', 'aggregate'],
-    ['SELECT g, count(*) FROM (SELECT g FROM big WHERE x > 0) t GROUP BY g', 'big', 'ctid-range', 'aggregate'],
+    [
+      'WITH s AS (SELECT id FROM small) SELECT count(*) FROM big WHERE g IN (SELECT id FROM s)',
+      'big',
+      'ctid-range',
+      'aggregate',
+    ],
+    [
+      'SELECT g, count(*) FROM (SELECT g FROM big WHERE x > 0) t GROUP BY g',
+      'big',
+      'ctid-range',
+      'aggregate',
+    ],
   ])('%s', (sql, table, strategy, merge) => {
     const p = plan(sql);
     if (p.kind !== 'parallel') throw new Error(`passthrough: ${p.reason}`);
@@ -132,7 +169,9 @@ describe('planStatement: parallel plans', () => {
   });
 
   it('puts user parameters first, then the chunk bounds', () => {
-    const stmt = (parseSql('SELECT count(*) FROM big WHERE g > $2 HAVING count(*) > $1')[0] as { stmt: unknown }).stmt;
+    const stmt = (
+      parseSql('SELECT count(*) FROM big WHERE g > $2 HAVING count(*) > $1')[0] as { stmt: unknown }
+    ).stmt;
     const p = planStatement({ stmt, catalog, resultTypes: [20], paramTypes: [20, 23], chunks: 2 });
     if (p.kind !== 'parallel') throw new Error('expected parallel');
     expect(p.shardParams.user).toEqual([2]);

@@ -1,13 +1,14 @@
 // The splitter: a parsed SELECT, the catalog and PostgreSQL's description of it in, a DistributedPlan out.
+
+import type { CatalogView } from '../catalog/types.ts';
 import { type Ast, clone, nodeKind } from '../sql/ast.ts';
 import { deparse } from '../sql/parser.ts';
-import type { CatalogView } from '../catalog/types.ts';
 import { collectAggregates, distinctArgument, isAggregateQuery, rewriteAggregate } from './aggregate.ts';
 import { unsupportedConstruct } from './checks.ts';
 import { bindParams } from './params.ts';
-import { rangePredicate } from './ranges.ts';
-import { rewriteRows } from './rows.ts';
-import { cteNames, collectScope } from './scope.ts';
+import { firstChunkOnly, rangePredicate } from './ranges.ts';
+import { rewriteRows, rewriteUnion } from './rows.ts';
+import { collectScope, cteNames, unionAllBranches } from './scope.ts';
 import { chooseSplit } from './split.ts';
 import { type DistributedPlan, type ParallelPlan, passthrough } from './types.ts';
 
@@ -17,6 +18,7 @@ export interface PlanInput {
   catalog: CatalogView;
   /** From PostgreSQL's Describe of the original statement. */
   resultTypes: readonly number[];
+  resultNames?: readonly string[];
   paramTypes: readonly number[];
   chunks: number;
 }
@@ -30,19 +32,26 @@ export interface PlanInput {
  */
 export function planStatement(input: PlanInput): DistributedPlan {
   const { catalog } = input;
-  if (nodeKind(input.stmt) !== 'SelectStmt') return passthrough(`${nodeKind(input.stmt) ?? 'statement'} is not a SELECT`);
+  if (nodeKind(input.stmt) !== 'SelectStmt')
+    return passthrough(`${nodeKind(input.stmt) ?? 'statement'} is not a SELECT`);
   const sel: Ast = clone(input.stmt.SelectStmt);
   if (sel.valuesLists) return passthrough('VALUES list');
-  if (sel.op && sel.op !== 'SETOP_NONE') return passthrough(`set operation ${String(sel.op).replace('SETOP_', '')}`);
+  const branches = unionAllBranches(sel, true);
+  if (sel.op && sel.op !== 'SETOP_NONE' && !branches) {
+    return passthrough(`set operation ${String(sel.op).replace('SETOP_', '')}${sel.all ? ' ALL' : ''}`);
+  }
   const bad = unsupportedConstruct(sel, catalog);
   if (bad) return passthrough(bad);
-  if (!sel.fromClause) return passthrough('no FROM clause');
+  const isUnion = branches !== undefined && branches.length > 1;
+  if (!sel.fromClause && !isUnion) return passthrough('no FROM clause');
 
   const scope = collectScope(sel, catalog, cteNames(sel));
-  const aggregate = isAggregateQuery(sel, catalog);
+  const aggregate = !isUnion && isAggregateQuery(sel, catalog);
   let distinctArg: Ast | undefined;
   if (aggregate) {
-    const d = distinctArgument(collectAggregates([sel.targetList, sel.havingClause, sel.sortClause], catalog));
+    const d = distinctArgument(
+      collectAggregates([sel.targetList, sel.havingClause, sel.sortClause], catalog),
+    );
     if (typeof d === 'string') return passthrough(d);
     distinctArg = d;
   }
@@ -53,9 +62,16 @@ export function planStatement(input: PlanInput): DistributedPlan {
   // Restrict the split table's scan to the chunk's range, in the SELECT that reads it.
   const owner = split.table.owner;
   const pred = rangePredicate(split.column, split.keyType, split.nullable);
-  owner.whereClause = owner.whereClause ? { BoolExpr: { boolop: 'AND_EXPR', args: [owner.whereClause, pred] } } : pred;
+  owner.whereClause = owner.whereClause
+    ? { BoolExpr: { boolop: 'AND_EXPR', args: [owner.whereClause, pred] } }
+    : pred;
+  for (const g of split.table.gates) gateToFirstChunk(g, split.keyType);
 
-  const rewrite = aggregate ? rewriteAggregate(sel, scope, catalog, input.resultTypes) : rewriteRows(sel);
+  const rewrite = aggregate
+    ? rewriteAggregate(sel, scope, catalog, input.resultTypes)
+    : isUnion
+      ? rewriteUnion(sel, input.resultTypes, input.resultNames ?? [])
+      : rewriteRows(sel);
   if (typeof rewrite === 'string') return passthrough(rewrite);
 
   const paramTypes = input.paramTypes.map((oid) => catalog.typeName(oid));
@@ -76,4 +92,17 @@ export function planStatement(input: PlanInput): DistributedPlan {
     merge: rewrite.merge,
   };
   return Object.freeze(plan);
+}
+
+/** Rewrites a SELECT body in place as `SELECT * FROM (body) AS __mb_once WHERE $lo IS NULL`: it runs in chunk 0 only. */
+function gateToFirstChunk(body: Ast, keyType: [string, string]): void {
+  const inner = { ...body };
+  for (const k of Object.keys(body)) delete body[k];
+  Object.assign(body, {
+    targetList: [{ ResTarget: { val: { ColumnRef: { fields: [{ A_Star: {} }] } } } }],
+    fromClause: [{ RangeSubselect: { subquery: { SelectStmt: inner }, alias: { aliasname: '__mb_once' } } }],
+    whereClause: firstChunkOnly(keyType),
+    limitOption: 'LIMIT_OPTION_DEFAULT',
+    op: 'SETOP_NONE',
+  });
 }

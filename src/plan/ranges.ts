@@ -31,7 +31,11 @@ export function keyRanges(points: string[], k: number): ChunkRange[] {
   }
   const out: ChunkRange[] = [];
   for (let i = 0; i <= cuts.length; i++) {
-    out.push({ index: i, lo: i === 0 ? null : (cuts[i - 1] as string), hi: i === cuts.length ? null : (cuts[i] as string) });
+    out.push({
+      index: i,
+      lo: i === 0 ? null : (cuts[i - 1] as string),
+      hi: i === cuts.length ? null : (cuts[i] as string),
+    });
   }
   return out;
 }

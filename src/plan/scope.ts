@@ -1,6 +1,7 @@
 // Finds the base tables a SELECT reads in its FROM clause, which of them may be split, and resolves column refs.
-import { type Ast, columnRefNames, nodeKind, walk } from '../sql/ast.ts';
+
 import type { CatalogView, ColumnInfo, TableInfo } from '../catalog/types.ts';
+import { type Ast, columnRefNames, nodeKind, walk } from '../sql/ast.ts';
 
 /** A base table occurrence in a FROM clause. */
 export interface TableRef {
@@ -12,6 +13,8 @@ export interface TableRef {
   splittable: boolean;
   /** The SelectStmt body whose WHERE receives the range predicate. */
   owner: Ast;
+  /** Sibling UNION ALL branches: they must run in exactly one chunk (the first). */
+  gates: Ast[];
 }
 
 export interface Scope {
@@ -27,10 +30,22 @@ export function cteNames(sel: Ast): Set<string> {
   return out;
 }
 
+/** The branches of a UNION ALL tree (nested UNION ALLs flattened), or undefined for anything else. */
+export function unionAllBranches(sel: Ast, top = false): Ast[] | undefined {
+  if (!sel) return undefined;
+  if (!sel.op || sel.op === 'SETOP_NONE') return [sel];
+  if (sel.op !== 'SETOP_UNION' || !sel.all || sel.withClause) return undefined;
+  if (!top && (sel.sortClause || sel.limitCount || sel.limitOffset)) return undefined;
+  const l = unionAllBranches(sel.larg);
+  const r = unionAllBranches(sel.rarg);
+  return l && r ? [...l, ...r] : undefined;
+}
+
 /** True when a SELECT body maps each input row to at most one output row on its own (no grouping across rows). */
 export function isRowLocal(sel: Ast, catalog: CatalogView): boolean {
   if (!sel || (sel.op && sel.op !== 'SETOP_NONE')) return false;
-  if (sel.groupClause || sel.havingClause || sel.distinctClause || sel.limitCount || sel.limitOffset) return false;
+  if (sel.groupClause || sel.havingClause || sel.distinctClause || sel.limitCount || sel.limitOffset)
+    return false;
   if (sel.withClause || sel.valuesLists) return false;
   let local = true;
   walk([sel.targetList, sel.whereClause], (n, kind) => {
@@ -52,7 +67,7 @@ export function isRowLocal(sel: Ast, catalog: CatalogView): boolean {
 export function collectScope(sel: Ast, catalog: CatalogView, ctes: Set<string>): Scope {
   const tables: TableRef[] = [];
   let opaque = false;
-  const visit = (item: Ast, preserved: boolean, owner: Ast, outerCtes: Set<string>): void => {
+  const visit = (item: Ast, preserved: boolean, owner: Ast, outerCtes: Set<string>, gates: Ast[]): void => {
     const kind = nodeKind(item);
     if (kind === 'RangeVar') {
       const rv = item.RangeVar;
@@ -68,7 +83,7 @@ export function collectScope(sel: Ast, catalog: CatalogView, ctes: Set<string>):
       }
       const ref = rv.alias?.aliasname ? [rv.alias.aliasname as string] : names;
       if (rv.alias?.colnames) opaque = true;
-      tables.push({ names, ref, info, splittable: preserved && rv.inh !== false, owner });
+      tables.push({ names, ref, info, splittable: preserved && rv.inh !== false, owner, gates });
       return;
     }
     if (kind === 'JoinExpr') {
@@ -77,16 +92,21 @@ export function collectScope(sel: Ast, catalog: CatalogView, ctes: Set<string>):
       const leftKept = preserved && (t === 'JOIN_INNER' || t === 'JOIN_LEFT');
       const rightKept = preserved && (t === 'JOIN_INNER' || t === 'JOIN_RIGHT');
       if (j.alias || j.usingClause) opaque = opaque || !!j.alias;
-      visit(j.larg, leftKept, owner, outerCtes);
-      visit(j.rarg, rightKept, owner, outerCtes);
+      visit(j.larg, leftKept, owner, outerCtes, gates);
+      visit(j.rarg, rightKept, owner, outerCtes, gates);
       return;
     }
     if (kind === 'RangeSubselect') {
       const sub = item.RangeSubselect.subquery?.SelectStmt;
-      if (!item.RangeSubselect.lateral && sub && isRowLocal(sub, catalog) && !item.RangeSubselect.alias?.colnames) {
-        // Columns of a derived table are its target names; we resolve through it only for splitting, not names.
+      const branches = item.RangeSubselect.lateral ? undefined : unionAllBranches(sub);
+      if (branches?.every((b) => isRowLocal(b, catalog))) {
+        // A derived table (or UNION ALL of them) that keeps rows apart: its tables may be split; the other
+        // branches then run in the first chunk only.
         opaque = true;
-        for (const f of sub.fromClause ?? []) visit(f, preserved, sub, outerCtes);
+        for (const b of branches) {
+          const others = branches.filter((x) => x !== b);
+          for (const f of b.fromClause ?? []) visit(f, preserved, b, outerCtes, [...gates, ...others]);
+        }
         return;
       }
       opaque = true;
@@ -94,7 +114,16 @@ export function collectScope(sel: Ast, catalog: CatalogView, ctes: Set<string>):
     }
     opaque = true;
   };
-  for (const item of sel.fromClause ?? []) visit(item, true, sel, ctes);
+  const top = unionAllBranches(sel, true);
+  if (top && top.length > 1) {
+    for (const b of top) {
+      const others = top.filter((x) => x !== b);
+      if (!isRowLocal(b, catalog)) continue;
+      for (const item of b.fromClause ?? []) visit(item, true, b, ctes, others);
+    }
+    return { tables, opaque: true };
+  }
+  for (const item of sel.fromClause ?? []) visit(item, true, sel, ctes, []);
   return { tables, opaque };
 }
 

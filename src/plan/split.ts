@@ -1,8 +1,9 @@
 // Chooses the table to split, the strategy (ctid blocks or key ranges) and builds the chunk ranges.
-import { type Ast, colRef, columnRefNames } from '../sql/ast.ts';
+
 import { type CatalogView, RANGEABLE_TYPES } from '../catalog/types.ts';
+import { type Ast, colRef, columnRefNames } from '../sql/ast.ts';
 import { blockRanges, keyRanges } from './ranges.ts';
-import { type Scope, type TableRef, resolveColumn } from './scope.ts';
+import { resolveColumn, type Scope, type TableRef } from './scope.ts';
 import type { ChunkRange, SplitStrategy } from './types.ts';
 
 export interface SplitChoice {
@@ -31,7 +32,10 @@ export function chooseSplit(
     const hit = columnRefNames(distinctArg) ? resolveColumn(distinctArg, scope) : undefined;
     if (!hit) return 'DISTINCT aggregate over an expression that is not a column of a splittable table';
     if (!hit.table.splittable) return 'DISTINCT aggregate over a table on the nullable side of an outer join';
-    return keySplit(hit.table, hit.column.name, catalog, chunks) ?? `no statistics for ${hit.column.name} (run ANALYZE)`;
+    return (
+      keySplit(hit.table, hit.column.name, catalog, chunks) ??
+      `no statistics for ${hit.column.name} (run ANALYZE)`
+    );
   }
   const candidates = scope.tables.filter((t) => t.splittable);
   if (candidates.length === 0) {
@@ -60,7 +64,12 @@ export function chooseSplit(
   return `cannot split ${info.schema}.${info.name}: not a plain table and no single-column primary key with statistics`;
 }
 
-function keySplit(t: TableRef, column: string, catalog: CatalogView, chunks: number): SplitChoice | undefined {
+function keySplit(
+  t: TableRef,
+  column: string,
+  catalog: CatalogView,
+  chunks: number,
+): SplitChoice | undefined {
   const col = t.info.columns.find((c) => c.name === column);
   if (!col || !RANGEABLE_TYPES.has(col.typeName[1])) return undefined;
   const points = catalog.bounds(t.info.oid, column);

@@ -85,4 +85,5 @@ export interface PassthroughPlan {
 
 export type DistributedPlan = ParallelPlan | PassthroughPlan;
 
-export const passthrough = (reason: string): PassthroughPlan => Object.freeze({ kind: 'passthrough', reason });
+export const passthrough = (reason: string): PassthroughPlan =>
+  Object.freeze({ kind: 'passthrough', reason });

@@ -35,7 +35,12 @@ export const collate = (arg: Ast, collname: string[]): Ast => ({
 });
 
 export const funcCall = (name: string[], args: Ast[], extra: Record<string, unknown> = {}): Ast => ({
-  FuncCall: { funcname: name.map(str), ...(args.length ? { args } : {}), funcformat: 'COERCE_EXPLICIT_CALL', ...extra },
+  FuncCall: {
+    funcname: name.map(str),
+    ...(args.length ? { args } : {}),
+    funcformat: 'COERCE_EXPLICIT_CALL',
+    ...extra,
+  },
 });
 
 export const op = (name: string, lexpr: Ast, rexpr: Ast): Ast => ({
@@ -79,7 +84,10 @@ export function sameNode(a: Ast, b: Ast): boolean {
  * Visits every wrapped node depth-first. The visitor returns false to skip a node's children.
  * `path` holds the kinds of the ancestors (outermost first).
  */
-export function walk(n: Ast, visit: (node: Ast, kind: string, path: readonly string[]) => boolean | undefined): void {
+export function walk(
+  n: Ast,
+  visit: (node: Ast, kind: string, path: readonly string[]) => boolean | undefined,
+): void {
   const path: string[] = [];
   const go = (x: Ast): void => {
     if (Array.isArray(x)) {

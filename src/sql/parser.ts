@@ -22,7 +22,11 @@ export interface ParsedStatement {
 /** Parses SQL into statements. Throws libpg-query's SqlError on a syntax error. */
 export function parseSql(sql: string): ParsedStatement[] {
   const res = parseSync(sql) as Ast;
-  return (res.stmts ?? []).map((s: Ast) => ({ stmt: s.stmt, location: s.stmt_location ?? 0, length: s.stmt_len }));
+  return (res.stmts ?? []).map((s: Ast) => ({
+    stmt: s.stmt,
+    location: s.stmt_location ?? 0,
+    length: s.stmt_len,
+  }));
 }
 
 /** SQL text for one statement node (wrapped). */
