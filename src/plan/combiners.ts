@@ -37,8 +37,16 @@ const simple = (family: AggFamily, distinctFree: boolean): Combiner => ({
 function avgPartials(call: Ast, arg: ArgClass): Ast[] | string {
   const x = call.FuncCall.args?.[0];
   if (!x || call.FuncCall.args.length !== 1) return 'avg() takes one argument';
-  const sumArg = arg === 'float' ? cast(clone(x), ['pg_catalog', 'float8']) : clone(x);
-  return [derived(call, 'sum', [sumArg]), derived(call, 'count', [clone(x)])];
+  if (arg === 'float') {
+    // PostgreSQL's float avg accumulates Sxx too and fails on its overflow: the third partial (unused by the
+    // merge) keeps that error in the chunk that meets it.
+    return [
+      derived(call, 'sum', [cast(clone(x), ['pg_catalog', 'float8'])]),
+      derived(call, 'count', [clone(x)]),
+      clone(call),
+    ];
+  }
+  return [derived(call, 'sum', [clone(x)]), derived(call, 'count', [clone(x)])];
 }
 
 function variancePartials(call: Ast, arg: ArgClass): Ast[] | string {
