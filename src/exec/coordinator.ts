@@ -11,7 +11,7 @@ import { mentionedNames } from '../plan/checks.ts';
 import { planStatement } from '../plan/planner.ts';
 import type { DistributedPlan, ParallelPlan } from '../plan/types.ts';
 import type { Ast } from '../sql/ast.ts';
-import { initParser, parseSql } from '../sql/parser.ts';
+import { deparse, initParser, parseSql } from '../sql/parser.ts';
 import type { FieldInfo } from '../worker/protocol.ts';
 import type { QueryRequest, QueryResult, ShardStat } from './api.ts';
 import { describeStatement } from './describe.ts';
@@ -47,6 +47,7 @@ export class Coordinator {
   private readonly pool: pg.Pool;
   private readonly catalog = new Catalog();
   private settings: Record<string, string> = {};
+  private role: string | null = null;
   private readonly log: Logger;
 
   constructor(private readonly opts: CoordinatorOptions) {
@@ -68,6 +69,8 @@ export class Coordinator {
     // Exact float text on the way to the merge; the final statement prints with the session's own setting.
     settings.extra_float_digits = '3';
     this.settings = settings;
+    // Shards run as the role the statement runs as here, so GRANTs and row-level security apply as directly.
+    this.role = String((await this.pool.query('SELECT current_user AS u')).rows[0]?.u);
   }
 
   async close(): Promise<void> {
@@ -153,7 +156,7 @@ export class Coordinator {
       if (workers === 0) return this.released(client, none('no workers available'), explainOnly);
       let cost: number | undefined;
       if (mode === 'auto') {
-        cost = await this.estimateCost(client, req);
+        cost = await this.estimateCost(client, stmt, req.params ?? []);
         if (cost < (this.opts.costThreshold ?? 1000)) {
           return this.released(
             client,
@@ -196,10 +199,14 @@ export class Coordinator {
     return out;
   }
 
-  private async estimateCost(client: pg.PoolClient, req: QueryRequest): Promise<number> {
+  /** PostgreSQL's estimated total cost of the statement (EXPLAIN built from the parse tree, with the parameters). */
+  private async estimateCost(client: pg.PoolClient, stmt: Ast, params: (string | null)[]): Promise<number> {
+    const explain = deparse({
+      ExplainStmt: { query: stmt, options: [{ DefElem: { defname: 'format', arg: { String: { sval: 'json' } } } }] },
+    });
     await client.query('SAVEPOINT mb_cost');
     try {
-      const res = await client.query({ text: `EXPLAIN (FORMAT JSON) ${req.sql}`, values: req.params ?? [] });
+      const res = await client.query({ text: explain, values: params });
       await client.query('RELEASE SAVEPOINT mb_cost');
       const doc = JSON.parse(String(res.rows[0]?.['QUERY PLAN'] ?? '[]'));
       return Number(doc[0]?.Plan?.['Total Cost'] ?? 0);
@@ -254,6 +261,7 @@ export class Coordinator {
       secret: this.opts.secret,
       snapshot,
       settings: this.settings,
+      role: this.role,
       userValues,
       ...(signal ? { signal } : {}),
     });

@@ -13,6 +13,7 @@ export interface DispatchInput {
   secret: string;
   snapshot: string;
   settings: Record<string, string>;
+  role: string | null;
   /** Values of the user parameters the shard statement uses, in its order. */
   userValues: (string | null)[];
   signal?: AbortSignal;
@@ -55,7 +56,7 @@ export async function runChunks(input: DispatchInput): Promise<DispatchOutcome> 
             sql: plan.shardSql,
             params: [...input.userValues, chunk.lo, chunk.hi],
             snapshot: input.snapshot,
-            role: null,
+            role: input.role,
             settings: input.settings,
           },
           { signal: abort.signal },
