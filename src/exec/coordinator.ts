@@ -41,6 +41,11 @@ const RESULT_SETTINGS = [
   'lc_monetary',
 ];
 
+/** Default split threshold in PostgreSQL cost units (about a sequential scan of 10k rows). */
+export const DEFAULT_COST_THRESHOLD = 500;
+/** Above this many estimated result rows, a plan that needs a final statement runs whole instead. */
+const MAX_MERGE_ROWS = 200_000;
+
 const rawText = { getTypeParser: () => (v: string) => v };
 
 export class Coordinator {
@@ -155,9 +160,10 @@ export class Coordinator {
       const workers = this.opts.workers().length;
       if (workers === 0) return this.released(client, none('no workers available'), explainOnly);
       let cost: number | undefined;
+      let estRows = 0;
       if (mode === 'auto') {
-        cost = await this.estimateCost(client, stmt, req.params ?? []);
-        if (cost < (this.opts.costThreshold ?? 1000)) {
+        ({ cost, rows: estRows } = await this.estimateCost(client, stmt, req.params ?? []));
+        if (cost < (this.opts.costThreshold ?? DEFAULT_COST_THRESHOLD)) {
           return this.released(
             client,
             none(`estimated cost ${cost} is below the split threshold`),
@@ -165,8 +171,8 @@ export class Coordinator {
           );
         }
       }
-      const chunks = req.chunks ?? this.opts.defaultChunks ?? Math.min(64, Math.max(2, workers * 2));
-      const plan = planStatement({
+      const chunks = req.chunks ?? this.opts.defaultChunks ?? { workers };
+      let plan = planStatement({
         stmt,
         catalog: view,
         resultTypes: description.fields.map((f) => f.typeOid),
@@ -174,6 +180,12 @@ export class Coordinator {
         paramTypes: description.paramTypes,
         chunks,
       });
+      if (mode === 'auto' && plan.kind === 'parallel' && plan.merge.final && estRows > MAX_MERGE_ROWS) {
+        plan = {
+          kind: 'passthrough',
+          reason: `about ${Math.round(estRows)} result rows: merging them costs more than splitting saves`,
+        };
+      }
       const summary = { ...planSummary(plan), ...(cost !== undefined ? { cost } : {}) };
       const planMs = performance.now() - t0;
       if (plan.kind === 'passthrough' || explainOnly) {
@@ -200,19 +212,29 @@ export class Coordinator {
   }
 
   /** PostgreSQL's estimated total cost of the statement (EXPLAIN built from the parse tree, with the parameters). */
-  private async estimateCost(client: pg.PoolClient, stmt: Ast, params: (string | null)[]): Promise<number> {
+  private async estimateCost(
+    client: pg.PoolClient,
+    stmt: Ast,
+    params: (string | null)[],
+  ): Promise<{ cost: number; rows: number }> {
     const explain = deparse({
-      ExplainStmt: { query: stmt, options: [{ DefElem: { defname: 'format', arg: { String: { sval: 'json' } } } }] },
+      ExplainStmt: {
+        query: stmt,
+        options: [{ DefElem: { defname: 'format', arg: { String: { sval: 'json' } } } }],
+      },
     });
     await client.query('SAVEPOINT mb_cost');
     try {
       const res = await client.query({ text: explain, values: params });
       await client.query('RELEASE SAVEPOINT mb_cost');
       const doc = JSON.parse(String(res.rows[0]?.['QUERY PLAN'] ?? '[]'));
-      return Number(doc[0]?.Plan?.['Total Cost'] ?? 0);
+      return {
+        cost: Number(doc[0]?.Plan?.['Total Cost'] ?? 0),
+        rows: Number(doc[0]?.Plan?.['Plan Rows'] ?? 0),
+      };
     } catch {
       await client.query('ROLLBACK TO SAVEPOINT mb_cost');
-      return 0;
+      return { cost: 0, rows: 0 };
     }
   }
 

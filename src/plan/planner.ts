@@ -20,7 +20,14 @@ export interface PlanInput {
   resultTypes: readonly number[];
   resultNames?: readonly string[];
   paramTypes: readonly number[];
-  chunks: number;
+  /** A chunk count, or the fleet size to derive one from the split table's size. */
+  chunks: number | { workers: number };
+}
+
+/** Chunks from the table size: about 1 MB of pages each, at least one per worker, at most four per worker. */
+export function autoChunks(pages: number, workers: number): number {
+  const w = Math.max(1, workers);
+  return Math.max(w, Math.min(w * 4, Math.ceil(pages / 128)));
 }
 
 /**
@@ -55,7 +62,14 @@ export function planStatement(input: PlanInput): DistributedPlan {
     if (typeof d === 'string') return passthrough(d);
     distinctArg = d;
   }
-  const chunks = Math.max(1, Math.min(1024, Math.floor(input.chunks)));
+  const requested = input.chunks;
+  const chunks =
+    typeof requested === 'number'
+      ? Math.max(1, Math.min(1024, Math.floor(requested)))
+      : autoChunks(
+          Math.max(0, ...scope.tables.filter((t) => t.splittable).map((t) => t.info.pages)),
+          requested.workers,
+        );
   const split = chooseSplit(scope, catalog, chunks, distinctArg);
   if (typeof split === 'string') return passthrough(split);
 
