@@ -22,7 +22,7 @@ export interface CatalogRequest {
 export class Catalog {
   private tables = new Map<string, Cached<TableInfo | null>>();
   private functions = new Map<string, Cached<FunctionInfo | null>>();
-  private bounds = new Map<string, Cached<string[] | null>>();
+  private bounds = new Map<string, Cached<{ points: string[]; sorted: boolean } | null>>();
   private types = new Map<number, [string, string]>();
 
   /** [schema, name] of a type, from the types loaded by `view()`. */
@@ -55,10 +55,7 @@ export class Catalog {
     return {
       table: (names) => this.tables.get(tableKey(names))?.value ?? undefined,
       func: (name) => this.functions.get(name)?.value ?? undefined,
-      bounds: (oid, column) => {
-        const v = this.bounds.get(`${oid}.${column}`)?.value ?? undefined;
-        return v && this.bounds.has(`${oid}.${column}:unsorted`) ? sortLoose(v) : v;
-      },
+      bounds: (oid, column) => this.bounds.get(`${oid}.${column}`)?.value ?? undefined,
       typeName: (oid) => this.types.get(oid),
     };
   }
@@ -158,29 +155,17 @@ export class Catalog {
     });
     for (const t of want) this.bounds.set(`${t.oid}.*`, { at: now, value: null });
     for (const r of res.rows) {
-      // The histogram is sorted by the column's type; most common values are not (the planner sorts those).
       const hist = parseTextArray(r.hist);
-      const vals = hist.length > 0 ? hist : parseTextArray(r.mcv);
-      this.bounds.set(`${r.oid}.${r.attname}`, { at: now, value: vals.length ? vals : null });
-      if (hist.length === 0 && vals.length > 0)
-        this.bounds.set(`${r.oid}.${r.attname}:unsorted`, { at: now, value: [] });
+      const mcv = parseTextArray(r.mcv);
+      const value =
+        hist.length > 0
+          ? { points: hist, sorted: true }
+          : mcv.length > 0
+            ? { points: mcv, sorted: false }
+            : null;
+      this.bounds.set(`${r.oid}.${r.attname}`, { at: now, value });
     }
   }
-}
-
-/** Sorts most-common values of an integer, numeric or ISO date/time column (the rangeable types). */
-function sortLoose(values: string[]): string[] {
-  const numeric = values.every((v) => /^-?\d+(\.\d+)?$/.test(v));
-  return [...values].sort((a, b) => (numeric ? compareDecimal(a, b) : a < b ? -1 : a > b ? 1 : 0));
-}
-
-function compareDecimal(a: string, b: string): number {
-  const [ai, af = ''] = a.split('.');
-  const [bi, bf = ''] = b.split('.');
-  const scale = Math.max(af.length, bf.length);
-  const x = BigInt(ai + af.padEnd(scale, '0'));
-  const y = BigInt(bi + bf.padEnd(scale, '0'));
-  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 function isTrue(v: unknown): boolean {

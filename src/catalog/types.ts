@@ -34,8 +34,11 @@ export interface CatalogView {
   /** Resolves a RangeVar name (as written, 1–3 parts) with the session's search_path. */
   table(names: string[]): TableInfo | undefined;
   func(name: string): FunctionInfo | undefined;
-  /** Sorted distinct split points for a column (histogram bounds and most common values). */
-  bounds(tableOid: number, column: string): string[] | undefined;
+  /**
+   * Split points for a column from pg_stats: the histogram bounds (sorted by the column's own ordering,
+   * `sorted: true`), or else the most common values (unsorted).
+   */
+  bounds(tableOid: number, column: string): { points: string[]; sorted: boolean } | undefined;
   /** [schema, name] of a type OID. */
   typeName(oid: number): [string, string] | undefined;
 }

@@ -310,11 +310,18 @@ function floatVariance(fn: string, n: Ast, sx: Ast, sxxPart: Ast, mean: Ast): As
   const { sample, sqrt } = varianceKind(fn);
   const sum = (x: Ast): Ast => funcCall(['pg_catalog', 'sum'], [x]);
   const dev = op('-', op('/', clone(sx), cast(clone(n), ['pg_catalog', 'float8'])), clone(mean));
-  const sxx = op('+', sum(clone(sxxPart)), {
-    CoalesceExpr: {
-      args: [sum(op('*', cast(clone(n), ['pg_catalog', 'float8']), op('*', dev, clone(dev)))), intConst(0)],
-    },
-  });
+  // PostgreSQL's float multiply raises "underflow" where C arithmetic (float8_combine) quietly gives 0:
+  // a deviation this small contributes nothing measurable, so it is left out instead of squared.
+  const tiny = op(
+    '<',
+    funcCall(['pg_catalog', 'abs'], [clone(dev)]),
+    cast({ A_Const: { sval: { sval: '1e-150' } } }, ['pg_catalog', 'float8']),
+  );
+  const term = caseWhen(
+    [[tiny, cast(intConst(0), ['pg_catalog', 'float8'])]],
+    op('*', cast(clone(n), ['pg_catalog', 'float8']), op('*', dev, clone(dev))),
+  );
+  const sxx = op('+', sum(clone(sxxPart)), { CoalesceExpr: { args: [sum(term), intConst(0)] } });
   const N = cast(sum(clone(n)), ['pg_catalog', 'float8']);
   let v: Ast = op('/', sxx, sample ? op('-', clone(N), intConst(1)) : clone(N));
   if (sqrt) v = funcCall(['pg_catalog', 'sqrt'], [v]);

@@ -117,6 +117,8 @@ export function rewriteAggregate(
   scope: Scope,
   catalog: CatalogView,
   resultTypes: readonly number[],
+  /** The statement's WITH clause as written (the one in `sel` may carry the chunk range). */
+  originalWith?: Ast,
 ): AggregateRewrite | string {
   const groups = groupExpressions(sel, scope);
   if (typeof groups === 'string') return groups;
@@ -146,7 +148,7 @@ export function rewriteAggregate(
     const f = call.FuncCall;
     if (f.agg_within_group) return `ordered-set aggregate ${name}()`;
     if (f.func_variadic) return `VARIADIC aggregate ${name}()`;
-    const parts = combiner.partials(call, argClass(call, targets, resultTypes, scope));
+    const parts = combiner.partials(call, argClass(call, targets, resultTypes, scope, sel));
     if (typeof parts === 'string') return parts;
     const partials: number[] = [];
     for (const [k, p] of parts.entries()) {
@@ -184,7 +186,11 @@ export function rewriteAggregate(
   const aggKeys = unique.map(fingerprintNode);
   const substitute = (n: Ast): Ast =>
     transform(n, (x, kind) => {
-      if (kind === 'SubLink') return clone(x);
+      if (kind === 'SubLink') {
+        // The subquery is its own scope; only the tested expression (`g IN (...)`) belongs to this level.
+        const sl = x.SubLink;
+        return { SubLink: { ...clone(sl), ...(sl.testexpr ? { testexpr: substitute(sl.testexpr) } : {}) } };
+      }
       const fp = fingerprintNode(x);
       const g = groupKeys.indexOf(fp);
       if (g >= 0) return colRef(FINAL_REL, `__mb_g${g + 1}`);
@@ -213,7 +219,7 @@ export function rewriteAggregate(
       ...(sel.sortClause ? { sortClause } : {}),
       ...(sel.limitCount ? { limitCount: clone(sel.limitCount) } : {}),
       ...(sel.limitOffset ? { limitOffset: clone(sel.limitOffset) } : {}),
-      ...(sel.withClause ? { withClause: clone(sel.withClause) } : {}),
+      ...(originalWith ? { withClause: clone(originalWith) } : {}),
       limitOption: sel.limitOption ?? 'LIMIT_OPTION_DEFAULT',
       op: 'SETOP_NONE',
     },
@@ -237,12 +243,18 @@ export function rewriteAggregate(
 }
 
 /** How avg()/variance accumulate: from the result type when the call is a whole output column, else the column type. */
-function argClass(call: Ast, targets: Ast[], resultTypes: readonly number[], scope: Scope): ArgClass {
+function argClass(
+  call: Ast,
+  targets: Ast[],
+  resultTypes: readonly number[],
+  scope: Scope,
+  owner: Ast,
+): ArgClass {
   const fp = fingerprintNode(call);
   const k = targets.findIndex((t: Ast) => t.ResTarget && fingerprintNode(t.ResTarget.val) === fp);
   if (k >= 0 && resultTypes[k] !== undefined) return TYPE_CLASS[resultTypes[k] as number] ?? 'unknown';
   const arg = call.FuncCall.args?.[0];
-  const hit = arg && columnRefNames(arg) ? resolveColumn(arg, scope) : undefined;
+  const hit = arg && columnRefNames(arg) ? resolveColumn(arg, scope, owner) : undefined;
   return hit ? (TYPE_CLASS[hit.column.typeOid] ?? 'unknown') : 'unknown';
 }
 

@@ -71,7 +71,11 @@ const catalog: CatalogView = {
     isVolatile: name === 'random' || name === 'nextval',
   }),
   bounds: (oid, column) =>
-    oid === 1 && column === 'g' ? ['1', '10', '20', '30', '40'] : oid === 3 ? ['1', '100'] : undefined,
+    oid === 1 && column === 'g'
+      ? { points: ['1', '10', '20', '30', '40'], sorted: true }
+      : oid === 3
+        ? { points: ['100', '1'], sorted: false }
+        : undefined,
   typeName: () => ['pg_catalog', 'int4'],
 };
 

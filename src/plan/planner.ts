@@ -70,7 +70,7 @@ export function planStatement(input: PlanInput): DistributedPlan {
           Math.max(0, ...scope.tables.filter((t) => t.splittable).map((t) => t.info.pages)),
           requested.workers,
         );
-  const split = chooseSplit(scope, catalog, chunks, distinctArg);
+  const split = chooseSplit(scope, catalog, chunks, distinctArg, sel);
   if (typeof split === 'string') return passthrough(split);
 
   // Restrict the split table's scan to the chunk's range, in the SELECT that reads it.
@@ -82,7 +82,7 @@ export function planStatement(input: PlanInput): DistributedPlan {
   for (const g of split.table.gates) gateToFirstChunk(g, split.keyType);
 
   const rewrite = aggregate
-    ? rewriteAggregate(sel, scope, catalog, input.resultTypes)
+    ? rewriteAggregate(sel, scope, catalog, input.resultTypes, input.stmt.SelectStmt.withClause)
     : isUnion
       ? rewriteUnion(sel, input.resultTypes, input.resultNames ?? [])
       : rewriteRows(sel);

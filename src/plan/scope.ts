@@ -15,6 +15,17 @@ export interface TableRef {
   owner: Ast;
   /** Sibling UNION ALL branches: they must run in exactly one chunk (the first). */
   gates: Ast[];
+  /**
+   * Set when the table feeds a grouped derived table or CTE: only key ranges on this group column keep
+   * every group inside one chunk.
+   */
+  requiredKey?: string;
+}
+
+/** A CTE of the statement: its body and how many times the statement references it. */
+export interface CteInfo {
+  body: Ast;
+  refs: number;
 }
 
 export interface Scope {
@@ -23,11 +34,39 @@ export interface Scope {
   opaque: boolean;
 }
 
-/** Names of the CTEs visible at the top of a statement. */
-export function cteNames(sel: Ast): Set<string> {
-  const out = new Set<string>();
-  for (const c of sel.withClause?.ctes ?? []) out.add(c.CommonTableExpr.ctename);
+/** The CTEs of a statement's top-level WITH, with their reference counts. */
+export function cteNames(sel: Ast): Map<string, CteInfo> {
+  const out = new Map<string, CteInfo>();
+  for (const c of sel.withClause?.ctes ?? []) {
+    out.set(c.CommonTableExpr.ctename, { body: c.CommonTableExpr.ctequery?.SelectStmt, refs: 0 });
+  }
+  if (out.size === 0) return out;
+  walk({ SelectStmt: sel }, (n, kind) => {
+    if (kind === 'RangeVar' && !n.RangeVar.schemaname) {
+      const info = out.get(n.RangeVar.relname);
+      if (info) info.refs++;
+    }
+    return undefined;
+  });
   return out;
+}
+
+/** Group columns of a derived table that aggregates (or DISTINCTs) per group, when groups are plain columns. */
+function groupedLocal(sub: Ast): Ast[] | undefined {
+  if (!sub || (sub.op && sub.op !== 'SETOP_NONE')) return undefined;
+  if (sub.limitCount || sub.limitOffset || sub.withClause || sub.valuesLists) return undefined;
+  const targets: Ast[] = sub.targetList ?? [];
+  if (sub.groupClause?.length) {
+    return sub.groupClause.map((g: Ast) => {
+      const k = g.A_Const?.ival !== undefined ? ((g.A_Const.ival.ival ?? 0) as number) : 0;
+      return k > 0 ? targets[k - 1]?.ResTarget?.val : g;
+    });
+  }
+  const d = sub.distinctClause as Ast[] | undefined;
+  if (d?.length === 1 && Object.keys(d[0]).length === 0 && !sub.havingClause) {
+    return targets.map((t) => t.ResTarget?.val);
+  }
+  return undefined;
 }
 
 /** The branches of a UNION ALL tree (nested UNION ALLs flattened), or undefined for anything else. */
@@ -64,16 +103,48 @@ export function isRowLocal(sel: Ast, catalog: CatalogView): boolean {
  * Collects base tables of `sel`'s FROM clause. Tables on the nullable side of an outer join are not
  * splittable; row-local derived tables are searched too (their tables may be split).
  */
-export function collectScope(sel: Ast, catalog: CatalogView, ctes: Set<string>): Scope {
+export function collectScope(sel: Ast, catalog: CatalogView, ctes: Map<string, CteInfo>): Scope {
   const tables: TableRef[] = [];
   let opaque = false;
-  const visit = (item: Ast, preserved: boolean, owner: Ast, outerCtes: Set<string>, gates: Ast[]): void => {
+  const visitBody = (sub: Ast, preserved: boolean, outerCtes: Map<string, CteInfo>, gates: Ast[]): void => {
+    const branches = unionAllBranches(sub);
+    if (branches?.every((b) => isRowLocal(b, catalog))) {
+      // A derived table (or UNION ALL of them) that keeps rows apart: its tables may be split; the other
+      // branches then run in the first chunk only.
+      for (const b of branches) {
+        const others = branches.filter((x) => x !== b);
+        for (const f of b.fromClause ?? []) visit(f, preserved, b, outerCtes, [...gates, ...others]);
+      }
+      return;
+    }
+    const groups = groupedLocal(sub);
+    if (groups && preserved) {
+      // Aggregated per group: splitting a table by ranges of a group column keeps each group in one chunk.
+      const inner = collectScope(sub, catalog, new Map());
+      for (const g of groups) {
+        const hit = g && columnRefNames(g) ? resolveColumn(g, inner, sub) : undefined;
+        if (hit?.table.splittable && hit.table.owner === sub) {
+          tables.push({ ...hit.table, gates: [...gates, ...hit.table.gates], requiredKey: hit.column.name });
+        }
+      }
+    }
+  };
+  const visit = (
+    item: Ast,
+    preserved: boolean,
+    owner: Ast,
+    outerCtes: Map<string, CteInfo>,
+    gates: Ast[],
+  ): void => {
     const kind = nodeKind(item);
     if (kind === 'RangeVar') {
       const rv = item.RangeVar;
       const names: string[] = [rv.catalogname, rv.schemaname, rv.relname].filter((x): x is string => !!x);
-      if (names.length === 1 && outerCtes.has(names[0] as string)) {
+      const cte = names.length === 1 ? outerCtes.get(names[0] as string) : undefined;
+      if (cte) {
         opaque = true;
+        // A CTE read once is, for splitting, a derived table: its scan can be restricted in place.
+        if (cte.refs === 1 && cte.body) visitBody(cte.body, preserved, new Map(), gates);
         return;
       }
       const info = catalog.table(names);
@@ -97,19 +168,9 @@ export function collectScope(sel: Ast, catalog: CatalogView, ctes: Set<string>):
       return;
     }
     if (kind === 'RangeSubselect') {
-      const sub = item.RangeSubselect.subquery?.SelectStmt;
-      const branches = item.RangeSubselect.lateral ? undefined : unionAllBranches(sub);
-      if (branches?.every((b) => isRowLocal(b, catalog))) {
-        // A derived table (or UNION ALL of them) that keeps rows apart: its tables may be split; the other
-        // branches then run in the first chunk only.
-        opaque = true;
-        for (const b of branches) {
-          const others = branches.filter((x) => x !== b);
-          for (const f of b.fromClause ?? []) visit(f, preserved, b, outerCtes, [...gates, ...others]);
-        }
-        return;
-      }
       opaque = true;
+      if (!item.RangeSubselect.lateral)
+        visitBody(item.RangeSubselect.subquery?.SelectStmt, preserved, outerCtes, gates);
       return;
     }
     opaque = true;
@@ -128,14 +189,18 @@ export function collectScope(sel: Ast, catalog: CatalogView, ctes: Set<string>):
 }
 
 /** The table column a ColumnRef names, when it can be resolved without doubt. */
-export function resolveColumn(ref: Ast, scope: Scope): { table: TableRef; column: ColumnInfo } | undefined {
+export function resolveColumn(
+  ref: Ast,
+  scope: Scope,
+  owner: Ast,
+): { table: TableRef; column: ColumnInfo } | undefined {
   const names = columnRefNames(ref);
   if (!names || names.length === 0) return undefined;
   const col = names[names.length - 1] as string;
   const qual = names.slice(0, -1);
   const hits: { table: TableRef; column: ColumnInfo }[] = [];
   for (const t of scope.tables) {
-    if (t.owner !== scope.tables[0]?.owner) continue;
+    if (t.owner !== owner) continue;
     if (qual.length > 0 && !endsWith(t.ref, qual)) continue;
     const c = t.info.columns.find((x) => x.name === col);
     if (c) hits.push({ table: t, column: c });

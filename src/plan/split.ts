@@ -27,9 +27,10 @@ export function chooseSplit(
   catalog: CatalogView,
   chunks: number,
   distinctArg: Ast | undefined,
+  owner: Ast,
 ): SplitChoice | string {
   if (distinctArg !== undefined) {
-    const hit = columnRefNames(distinctArg) ? resolveColumn(distinctArg, scope) : undefined;
+    const hit = columnRefNames(distinctArg) ? resolveColumn(distinctArg, scope, owner) : undefined;
     if (!hit) return 'DISTINCT aggregate over an expression that is not a column of a splittable table';
     if (!hit.table.splittable) return 'DISTINCT aggregate over a table on the nullable side of an outer join';
     return (
@@ -43,27 +44,41 @@ export function chooseSplit(
       ? 'no base table in FROM to split'
       : 'every table sits on the nullable side of an outer join';
   }
-  const best = [...candidates].sort((a, b) => b.info.pages - a.info.pages)[0] as TableRef;
-  const { info } = best;
-  if (info.relkind === 'r' && !info.hasSubclass) {
-    return {
-      table: best,
-      strategy: 'ctid-range',
-      key: 'ctid',
-      keyType: ['pg_catalog', 'tid'],
-      nullable: false,
-      column: colRef(...best.ref, 'ctid'),
-      chunks: blockRanges(info.pages, chunks),
-      boundsFrom: 'pages',
-    };
-  }
-  if (info.primaryKey) {
-    const s = keySplit(best, info.primaryKey, catalog, chunks);
+  // Largest first; a table feeding a grouped derived table can only be split on its group column.
+  const ordered = [...candidates].sort((a, b) => b.info.pages - a.info.pages);
+  let why = '';
+  for (const t of ordered) {
+    const { info } = t;
+    if (t.requiredKey) {
+      const s = keySplit(t, t.requiredKey, catalog, chunks);
+      if (s) return s;
+      why ||= `no usable statistics for ${info.name}.${t.requiredKey}, the group column of a derived table`;
+      continue;
+    }
+    if (info.relkind === 'r' && !info.hasSubclass) {
+      return {
+        table: t,
+        strategy: 'ctid-range',
+        key: 'ctid',
+        keyType: ['pg_catalog', 'tid'],
+        nullable: false,
+        column: colRef(...t.ref, 'ctid'),
+        chunks: blockRanges(info.pages, chunks),
+        boundsFrom: 'pages',
+      };
+    }
+    const s = info.primaryKey ? keySplit(t, info.primaryKey, catalog, chunks) : undefined;
     if (s) return s;
+    why ||= `cannot split ${info.schema}.${info.name}: not a plain table and no single-column primary key with statistics`;
   }
-  return `cannot split ${info.schema}.${info.name}: not a plain table and no single-column primary key with statistics`;
+  return why;
 }
 
+/**
+ * Key ranges on `column`. Histogram bounds come sorted by the column's own ordering (collation included),
+ * the same ordering the range predicate uses, so ranges are disjoint and cover every value. Most common
+ * values are sorted here, only for integer, numeric and ISO date/time types where that order is exact.
+ */
 function keySplit(
   t: TableRef,
   column: string,
@@ -71,8 +86,11 @@ function keySplit(
   chunks: number,
 ): SplitChoice | undefined {
   const col = t.info.columns.find((c) => c.name === column);
-  if (!col || !RANGEABLE_TYPES.has(col.typeName[1])) return undefined;
-  const points = catalog.bounds(t.info.oid, column);
+  if (!col) return undefined;
+  const stats = catalog.bounds(t.info.oid, column);
+  let points: string[] | undefined;
+  if (stats?.sorted) points = stats.points;
+  else if (stats && RANGEABLE_TYPES.has(col.typeName[1])) points = sortLoose(stats.points);
   if (!points && t.info.pages > 0) return undefined;
   return {
     table: t,
@@ -82,6 +100,21 @@ function keySplit(
     nullable: !col.notNull,
     column: colRef(...t.ref, column),
     chunks: keyRanges(points ?? [], chunks),
-    boundsFrom: points ? 'histogram' : 'empty table',
+    boundsFrom: stats?.sorted ? 'histogram' : points ? 'most common values' : 'empty table',
   };
+}
+
+/** Sorts most-common values of an integer, numeric or ISO date/time column (the rangeable types). */
+export function sortLoose(values: string[]): string[] {
+  const numeric = values.every((v) => /^-?\d+(\.\d+)?$/.test(v));
+  return [...values].sort((a, b) => (numeric ? compareDecimal(a, b) : a < b ? -1 : a > b ? 1 : 0));
+}
+
+function compareDecimal(a: string, b: string): number {
+  const [ai, af = ''] = a.split('.');
+  const [bi, bf = ''] = b.split('.');
+  const scale = Math.max(af.length, bf.length);
+  const x = BigInt(ai + af.padEnd(scale, '0'));
+  const y = BigInt(bi + bf.padEnd(scale, '0'));
+  return x < y ? -1 : x > y ? 1 : 0;
 }
