@@ -1,5 +1,5 @@
 // Vitest global setup: one real PostgreSQL for the whole suite, with the test schema, TPC-H SF 0.01 and the demo data.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -17,6 +17,8 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dir = await mkdtemp(path.join(tmpdir(), 'mb-test-'));
+  // As root, initdb runs as the `postgres` user, which must be able to enter the directory.
+  await chmod(dir, 0o755);
   const server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pgdata'), persistent: false });
   const admin = new pg.Client({ connectionString: server.url });
   await admin.connect();
