@@ -58,6 +58,8 @@ export class Coordinator {
   constructor(private readonly opts: CoordinatorOptions) {
     this.pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 32, types: rawText as never });
     this.log = opts.logger;
+    // An idle connection PostgreSQL closed (restart, idle timeout) must not take the coordinator down.
+    this.pool.on('error', (err) => this.log.warn({ err: err.message }, 'idle PostgreSQL connection lost'));
   }
 
   async init(): Promise<void> {

