@@ -1,9 +1,9 @@
 // `mini-balancer bench` (minimal; the full benchmark comes later): a few TPC-H queries direct vs. through Mini-Balancer.
 import pg from 'pg';
 import type { QueryMode } from '../exec/api.ts';
+import { releaseExitHooks } from '../pg/exit-hooks.ts';
 import { type Command, flagOrEnv, intValue, parseFlags, str, UsageError } from './command.ts';
 import { openDemoDatabase } from './demo-database.ts';
-import { releaseExitHooks } from '../pg/exit-hooks.ts';
 import { createLogger } from './logger.ts';
 import { startServer } from './serve.ts';
 

@@ -1,8 +1,9 @@
 // `mini-balancer demo` (npm start): embedded PostgreSQL with demo data and TPC-H, workers, coordinator, HTTP API.
+
+import { releaseExitHooks } from '../pg/exit-hooks.ts';
 import { type Command, flagOrEnv, parseFlags, str, untilShutdownSignal } from './command.ts';
 import type { TableCount } from './datasets.ts';
 import { DEMO_DATABASE, openDemoDatabase } from './demo-database.ts';
-import { releaseExitHooks } from '../pg/exit-hooks.ts';
 import { createLogger } from './logger.ts';
 import { redact, serverFlags, startServer } from './serve.ts';
 

@@ -115,6 +115,8 @@ export function buildFinalQuery(input: FinalInput): FinalQuery {
     if (coll) v = collate(v, coll);
     uTargets.push(resTarget(v, columnName(r)));
   }
+  // Partial rows arrive in chunk order; ordered aggregates concatenate by it.
+  uTargets.push(resTarget(colRef('__mb_in', 'ord'), '__mb_ord'));
   const uSelect: Ast = {
     SelectStmt: {
       targetList: uTargets,
@@ -123,10 +125,11 @@ export function buildFinalQuery(input: FinalInput): FinalQuery {
           RangeFunction: {
             // ROWS FROM (unnest($1), unnest($2), ...): zips the arrays, one row per partial row.
             is_rowsfrom: true,
+            ordinality: true,
             functions: unnestArgs.map((a) => ({
               List: { items: [funcCall(['pg_catalog', 'unnest'], [a]), {}] },
             })),
-            alias: { aliasname: '__mb_in', colnames: aliasCols },
+            alias: { aliasname: '__mb_in', colnames: [...aliasCols, { String: { sval: 'ord' } }] },
           },
         },
       ],
@@ -191,6 +194,22 @@ function combineLevel(
       case 'bit_or':
         e = funcCall(['pg_catalog', fn], [p(j, 0)]);
         break;
+      case 'string_agg': {
+        const o = a.ordered;
+        if (!o) throw new CannotMerge('string_agg without its order');
+        e = funcCall(['pg_catalog', 'string_agg'], [p(j, 0), clone(o.separator)], {
+          agg_order: [
+            {
+              SortBy: {
+                node: colRef(U, '__mb_ord'),
+                sortby_dir: o.descending ? 'SORTBY_DESC' : 'SORTBY_DEFAULT',
+                sortby_nulls: 'SORTBY_NULLS_DEFAULT',
+              },
+            },
+          ],
+        });
+        break;
+      }
       case 'every':
         e = funcCall(['pg_catalog', 'bool_and'], [p(j, 0)]);
         break;

@@ -49,20 +49,49 @@ export function collectAggregates(nodes: Ast, catalog: CatalogView): Ast[] {
   return out;
 }
 
-/** The single argument of DISTINCT aggregates whose result changes with duplicates, if any (else undefined). */
-export function distinctArgument(aggs: Ast[]): Ast | string | undefined {
-  let arg: Ast | undefined;
+/**
+ * A column the chunks must be disjoint ranges of: the argument of DISTINCT aggregates (each chunk then
+ * counts its own values) and the first sort key of ordered string_agg (chunks then concatenate in order).
+ */
+export interface SplitRequirement {
+  column: Ast;
+  /** Where rows with a NULL key go so the concatenation order keeps PostgreSQL's NULLS FIRST/LAST. */
+  nullsInFirstChunk: boolean;
+}
+
+export function splitRequirement(aggs: Ast[]): SplitRequirement | string | undefined {
+  let req: SplitRequirement | undefined;
+  const need = (column: Ast, nullsInFirstChunk: boolean): string | undefined => {
+    if (req && fingerprintNode(req.column) !== fingerprintNode(column)) {
+      return 'DISTINCT or ordered aggregates over different columns';
+    }
+    req = { column, nullsInFirstChunk: req ? req.nullsInFirstChunk : nullsInFirstChunk };
+    return undefined;
+  };
   for (const a of aggs) {
     const f = a.FuncCall;
-    if (!f.agg_distinct) continue;
-    const c = COMBINERS[funcName(a)?.name ?? ''];
-    if (c?.distinctFree) continue;
+    const name = funcName(a)?.name ?? '';
+    const c = COMBINERS[name];
+    if (c?.family === 'ordered') {
+      const first = f.agg_order?.[0]?.SortBy;
+      if (!first) return `${name}() without ORDER BY has no order to merge by`;
+      if (first.sortby_dir === 'SORTBY_USING') return `${name}() ordered with USING`;
+      const desc = first.sortby_dir === 'SORTBY_DESC';
+      const nullsFirst =
+        first.sortby_nulls === 'SORTBY_NULLS_DEFAULT' || !first.sortby_nulls
+          ? desc
+          : first.sortby_nulls === 'SORTBY_NULLS_FIRST';
+      // Chunks are concatenated in reverse for DESC: NULLs belong in the chunk that comes out first.
+      const err = need(first.node, nullsFirst !== desc);
+      if (err) return err;
+      continue;
+    }
+    if (!f.agg_distinct || c?.distinctFree) continue;
     if (f.args?.length !== 1) return 'DISTINCT aggregate with several arguments';
-    if (arg && fingerprintNode(arg) !== fingerprintNode(f.args[0]))
-      return 'DISTINCT aggregates over different arguments';
-    arg = f.args[0];
+    const err = need(f.args[0], true);
+    if (err) return err;
   }
-  return arg;
+  return req;
 }
 
 const TYPE_CLASS: Record<number, ArgClass> = {
@@ -165,6 +194,19 @@ export function rewriteAggregate(
       partials.push(at);
       if (combiner.family === 'min' || combiner.family === 'max')
         add(collationOf(p), { kind: 'collation', of: at });
+    }
+    if (combiner.family === 'ordered') {
+      const first = f.agg_order[0].SortBy;
+      const sep = f.args?.[1];
+      if (!sep || (!sep.A_Const && !sep.TypeCast?.arg?.A_Const))
+        return `${name}() with a separator that is not a constant`;
+      aggregates.push({
+        call: name,
+        fn: name,
+        partials,
+        ordered: { separator: clone(sep), descending: first.sortby_dir === 'SORTBY_DESC' },
+      });
+      continue;
     }
     aggregates.push({ call: name, fn: name, partials });
   }

@@ -4,7 +4,17 @@ import { type Ast, cast, clone, funcCall, op } from '../sql/ast.ts';
 /** How the argument of avg/variance is accumulated by PostgreSQL: exact numeric, float8, or interval. */
 export type ArgClass = 'numeric' | 'float' | 'interval' | 'unknown';
 
-export type AggFamily = 'count' | 'sum' | 'min' | 'max' | 'bool_and' | 'bool_or' | 'bit' | 'avg' | 'variance';
+export type AggFamily =
+  | 'count'
+  | 'sum'
+  | 'min'
+  | 'max'
+  | 'bool_and'
+  | 'bool_or'
+  | 'bit'
+  | 'avg'
+  | 'variance'
+  | 'ordered';
 
 export interface Combiner {
   family: AggFamily;
@@ -90,6 +100,8 @@ export const COMBINERS: Readonly<Record<string, Combiner>> = {
   bool_or: simple('bool_or', true),
   bit_and: simple('bit', true),
   bit_or: simple('bit', true),
+  // Ordered by a column the chunks are disjoint ranges of: each chunk aggregates its range in order.
+  string_agg: simple('ordered', false),
   avg: { family: 'avg', distinctFree: false, distinctByValue: true, partials: avgPartials },
   variance,
   var_samp: variance,

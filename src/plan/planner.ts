@@ -3,7 +3,13 @@
 import type { CatalogView } from '../catalog/types.ts';
 import { type Ast, clone, nodeKind } from '../sql/ast.ts';
 import { deparse } from '../sql/parser.ts';
-import { collectAggregates, distinctArgument, isAggregateQuery, rewriteAggregate } from './aggregate.ts';
+import {
+  collectAggregates,
+  isAggregateQuery,
+  rewriteAggregate,
+  type SplitRequirement,
+  splitRequirement,
+} from './aggregate.ts';
 import { unsupportedConstruct } from './checks.ts';
 import { bindParams } from './params.ts';
 import { firstChunkOnly, rangePredicate } from './ranges.ts';
@@ -54,13 +60,13 @@ export function planStatement(input: PlanInput): DistributedPlan {
 
   const scope = collectScope(sel, catalog, cteNames(sel));
   const aggregate = !isUnion && isAggregateQuery(sel, catalog);
-  let distinctArg: Ast | undefined;
+  let required: SplitRequirement | undefined;
   if (aggregate) {
-    const d = distinctArgument(
+    const d = splitRequirement(
       collectAggregates([sel.targetList, sel.havingClause, sel.sortClause], catalog),
     );
     if (typeof d === 'string') return passthrough(d);
-    distinctArg = d;
+    required = d;
   }
   const requested = input.chunks;
   const chunks =
@@ -70,12 +76,12 @@ export function planStatement(input: PlanInput): DistributedPlan {
           Math.max(0, ...scope.tables.filter((t) => t.splittable).map((t) => t.info.pages)),
           requested.workers,
         );
-  const split = chooseSplit(scope, catalog, chunks, distinctArg, sel);
+  const split = chooseSplit(scope, catalog, chunks, required, sel);
   if (typeof split === 'string') return passthrough(split);
 
   // Restrict the split table's scan to the chunk's range, in the SELECT that reads it.
   const owner = split.table.owner;
-  const pred = rangePredicate(split.column, split.keyType, split.nullable);
+  const pred = rangePredicate(split.column, split.keyType, split.nullable, split.nullsInFirstChunk);
   owner.whereClause = owner.whereClause
     ? { BoolExpr: { boolop: 'AND_EXPR', args: [owner.whereClause, pred] } }
     : pred;

@@ -45,7 +45,12 @@ export function keyRanges(points: string[], k: number): ChunkRange[] {
  * nullable key so NULL keys land in the first chunk only. Shard statements are planned with the bound values
  * (custom plans), so PostgreSQL folds the IS NULL tests away and keeps a plain range (a TID range scan for ctid).
  */
-export function rangePredicate(column: Ast, type: [string, string], nullable: boolean): Ast {
+export function rangePredicate(
+  column: Ast,
+  type: [string, string],
+  nullable: boolean,
+  nullsInFirstChunk = true,
+): Ast {
   const lo = () => cast(paramRef(LO_PARAM), type);
   const hi = () => cast(paramRef(HI_PARAM), type);
   const or = (...args: Ast[]): Ast => ({ BoolExpr: { boolop: 'OR_EXPR', args } });
@@ -54,7 +59,10 @@ export function rangePredicate(column: Ast, type: [string, string], nullable: bo
     or(op('<', structuredClone(column), hi()), nullTest(hi(), true)),
   );
   if (!nullable) return range;
-  return or(range, and(nullTest(structuredClone(column), true), nullTest(lo(), true)));
+  return or(
+    range,
+    and(nullTest(structuredClone(column), true), nullTest(nullsInFirstChunk ? lo() : hi(), true)),
+  );
 }
 
 /** `$lo IS NULL`: true only in the first chunk; gates parts of a statement that must run exactly once. */

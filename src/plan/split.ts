@@ -2,6 +2,7 @@
 
 import { type CatalogView, RANGEABLE_TYPES } from '../catalog/types.ts';
 import { type Ast, colRef, columnRefNames } from '../sql/ast.ts';
+import type { SplitRequirement } from './aggregate.ts';
 import { blockRanges, keyRanges } from './ranges.ts';
 import { resolveColumn, type Scope, type TableRef } from './scope.ts';
 import type { ChunkRange, SplitStrategy } from './types.ts';
@@ -12,6 +13,8 @@ export interface SplitChoice {
   key: string;
   keyType: [string, string];
   nullable: boolean;
+  /** Rows with a NULL key go to the first chunk (else the last). */
+  nullsInFirstChunk?: boolean;
   column: Ast;
   chunks: ChunkRange[];
   boundsFrom: string;
@@ -26,17 +29,20 @@ export function chooseSplit(
   scope: Scope,
   catalog: CatalogView,
   chunks: number,
-  distinctArg: Ast | undefined,
+  required: SplitRequirement | undefined,
   owner: Ast,
 ): SplitChoice | string {
-  if (distinctArg !== undefined) {
+  if (required !== undefined) {
+    const distinctArg = required.column;
     const hit = columnRefNames(distinctArg) ? resolveColumn(distinctArg, scope, owner) : undefined;
-    if (!hit) return 'DISTINCT aggregate over an expression that is not a column of a splittable table';
-    if (!hit.table.splittable) return 'DISTINCT aggregate over a table on the nullable side of an outer join';
-    return (
-      keySplit(hit.table, hit.column.name, catalog, chunks) ??
-      `no statistics for ${hit.column.name} (run ANALYZE)`
-    );
+    if (!hit)
+      return 'DISTINCT or ordered aggregate over an expression that is not a column of a splittable table';
+    if (!hit.table.splittable)
+      return 'DISTINCT or ordered aggregate over a table on the nullable side of an outer join';
+    const s = keySplit(hit.table, hit.column.name, catalog, chunks);
+    return s
+      ? { ...s, nullsInFirstChunk: required.nullsInFirstChunk }
+      : `no usable statistics for ${hit.column.name} (run ANALYZE)`;
   }
   const candidates = scope.tables.filter((t) => t.splittable);
   if (candidates.length === 0) {

@@ -39,6 +39,8 @@ export interface AggregateSpec {
   fn: string;
   /** Shard output columns holding this aggregate's partial states. */
   partials: number[];
+  /** For ordered string_agg: partials are concatenated in chunk order (reversed for DESC) with this separator. */
+  ordered?: { separator: Ast; descending: boolean };
 }
 
 export type MergeSpec =

@@ -261,9 +261,31 @@ export const cases: DiffCase[] = [
     expectSplit: true,
   },
   {
+    // Two ordered aggregates by different keys cannot share one range split; array_agg is not combined.
     name: 'agg: ordered string_agg and array_agg',
     sql: `SELECT string_agg(name, '|' ORDER BY name, id), array_agg(id ORDER BY id DESC)
       FROM t_facts WHERE id <= 60`,
+    expectSplit: false,
+  },
+  {
+    name: 'agg: ordered string_agg over ICU text',
+    sql: "SELECT string_agg(name, '|' ORDER BY name, id) FROM t_facts WHERE id <= 600",
+    expectSplit: true,
+  },
+  {
+    name: 'agg: ordered string_agg DESC by group, NULL keys first',
+    sql: "SELECT g, string_agg(coalesce(code, '-'), ';' ORDER BY code DESC, id) FROM t_facts WHERE id <= 900 GROUP BY g ORDER BY g",
+    ordered: true,
+    expectSplit: true,
+  },
+  {
+    name: 'agg: ordered string_agg with NULLS FIRST',
+    sql: "SELECT string_agg(coalesce(code, 'null'), ',' ORDER BY code NULLS FIRST, id) FROM t_facts WHERE id <= 300",
+    expectSplit: true,
+  },
+  {
+    name: 'agg: string_agg DISTINCT ordered',
+    sql: "SELECT string_agg(DISTINCT name, ',' ORDER BY name) FROM t_facts",
     expectSplit: true,
   },
   {
