@@ -9,7 +9,7 @@ import { PgError, toPgError } from '../errors/pg-error.ts';
 import { buildFinalQuery, CannotMerge, fieldRoles } from '../merge/final-query.ts';
 import { mentionedNames } from '../plan/checks.ts';
 import { planStatement } from '../plan/planner.ts';
-import type { DistributedPlan, ParallelPlan } from '../plan/types.ts';
+import type { DistributedPlan, ParallelPlan, UnionPlan } from '../plan/types.ts';
 import type { Ast } from '../sql/ast.ts';
 import { deparse, initParser, parseSql } from '../sql/parser.ts';
 import type { FieldInfo } from '../worker/protocol.ts';
@@ -29,6 +29,18 @@ export interface CoordinatorOptions {
   defaultChunks?: number;
   /** In `auto` mode, statements whose estimated cost is below this run whole. */
   costThreshold?: number;
+}
+
+/** What running one statement's plan needs: the snapshot connection and the statement's description. */
+interface RunContext {
+  client: pg.PoolClient;
+  fields: FieldInfo[];
+  paramTypes: number[];
+  params: (string | null)[];
+  statementId: string;
+  signal: AbortSignal | undefined;
+  /** The exported snapshot id (exported on first use). */
+  snapshot: () => Promise<string>;
 }
 
 /** Settings whose values change query results; shards run with the coordinator session's values. */
@@ -98,7 +110,25 @@ export class Coordinator {
         if (client) await client.query('ROLLBACK').catch(() => {});
         return await this.runWhole(req, prepared.summary, started, prepared.planMs, client);
       }
-      const result = await this.runParallel(req, plan, client, description, prepared.statementId, signal);
+      let exported: string | undefined;
+      const ctx: RunContext = {
+        client,
+        fields: description.fields,
+        paramTypes: description.paramTypes,
+        params: req.params ?? [],
+        statementId: prepared.statementId,
+        signal,
+        snapshot: async () => {
+          exported ??= (await client.query({ text: 'SELECT pg_export_snapshot()', rowMode: 'array' }))
+            .rows[0]?.[0];
+          return exported as string;
+        },
+      };
+      const whole = { sql: req.sql, values: req.params ?? [] };
+      const result =
+        plan.kind === 'union'
+          ? await this.runUnion(plan, ctx, whole)
+          : await this.runParallel(plan, ctx, whole);
       await client.query('COMMIT');
       return {
         columns: description.fields.map((f) => ({ name: f.name, typeOid: f.typeOid })),
@@ -265,70 +295,128 @@ export class Coordinator {
     }
   }
 
+  /** Runs a parallel plan's chunks and finishes its merge on `ctx.client` (which holds the snapshot). */
   private async runParallel(
-    req: QueryRequest,
     plan: ParallelPlan,
-    client: pg.PoolClient,
-    description: { fields: FieldInfo[]; paramTypes: number[] },
-    statementId: string,
-    signal: AbortSignal | undefined,
+    ctx: RunContext,
+    whole: { sql: string; values: (string | null)[] },
   ): Promise<{ rows: (string | null)[][]; shards: ShardStat[]; fallback?: string }> {
-    const outFields = description.fields;
-    const snapshot = (await client.query({ text: 'SELECT pg_export_snapshot()', rowMode: 'array' }))
-      .rows[0]?.[0] as string;
-    const params = req.params ?? [];
+    const { client, params } = ctx;
+    const outFields = ctx.fields;
     const userValues = plan.shardParams.user.map((k) => params[k - 1] ?? null);
     const outcome = await runChunks({
       plan,
-      statementId,
+      statementId: ctx.statementId,
       workers: this.opts.workers,
       secret: this.opts.secret,
-      snapshot,
+      snapshot: await ctx.snapshot(),
       settings: this.settings,
       role: this.role,
       userValues,
-      ...(signal ? { signal } : {}),
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
     const merge = plan.merge;
-    if (!merge.final) {
-      const roles = fieldRoles(merge, outcome.fields);
-      const keep = roles.filter((r) => r.kind === 'target').length;
-      let rows = outcome.rows.map((r) => (r.length === keep ? r : r.slice(0, keep)));
-      if (merge.kind === 'rows') {
-        const end = merge.limit === null ? undefined : merge.offset + merge.limit;
-        rows = rows.slice(merge.offset, end);
-      }
-      return { rows, shards: outcome.shards };
-    }
     await client.query('SAVEPOINT mb_final');
     try {
-      const fq = buildFinalQuery({
-        plan,
-        fields: outcome.fields,
-        rows: outcome.rows,
-        names: outFields.map((f) => f.name),
-        typeName: (oid) => this.catalogType(oid),
-        paramTypes: description.paramTypes.map((oid) => this.catalogType(oid)),
-        params,
-      });
-      const res = await client.query({ text: fq.sql, values: fq.values, rowMode: 'array' });
-      const same =
-        res.fields.length === outFields.length &&
-        res.fields.every((f, i) => f.dataTypeID === outFields[i]?.typeOid);
-      if (!same) throw new CannotMerge('final result types differ from the statement');
-      return { rows: res.rows as (string | null)[][], shards: outcome.shards };
+      let rows: (string | null)[][];
+      if (!merge.final) {
+        const roles = fieldRoles(merge, outcome.fields);
+        const targets = roles.flatMap((r, i) => (r.kind === 'target' ? [i] : []));
+        const same =
+          targets.length === outFields.length &&
+          targets.every((i, k) => outcome.fields[i]?.typeOid === outFields[k]?.typeOid);
+        if (!same && outcome.fields.length > 0)
+          throw new CannotMerge('shard result types differ from the statement');
+        rows = outcome.rows.map((r) => (r.length === targets.length ? r : r.slice(0, targets.length)));
+        if (merge.kind === 'rows') {
+          const end = merge.limit === null ? undefined : merge.offset + merge.limit;
+          rows = rows.slice(merge.offset, end);
+        }
+      } else {
+        const fq = buildFinalQuery({
+          merge,
+          fields: outcome.fields,
+          rows: outcome.rows,
+          names: outFields.map((f) => f.name),
+          typeName: (oid) => this.catalogType(oid),
+          paramTypes: ctx.paramTypes.map((oid) => this.catalogType(oid)),
+          params,
+        });
+        const res = await client.query({ text: fq.sql, values: fq.values, rowMode: 'array' });
+        const same =
+          res.fields.length === outFields.length &&
+          res.fields.every((f, i) => f.dataTypeID === outFields[i]?.typeOid);
+        if (!same) throw new CannotMerge('final result types differ from the statement');
+        rows = res.rows as (string | null)[][];
+      }
+      await client.query('RELEASE SAVEPOINT mb_final');
+      return { rows, shards: outcome.shards };
     } catch (err) {
       // The merge could not be finished exactly: run the statement whole, in the same snapshot.
       const why = err instanceof CannotMerge ? err.message : toPgError(err).message;
-      this.log.warn({ statementId, why }, 'final merge failed; running the statement whole');
+      this.log.warn({ statementId: ctx.statementId, why }, 'final merge failed; running the statement whole');
       await client.query('ROLLBACK TO SAVEPOINT mb_final');
-      const res = await client.query({ text: req.sql, values: params, rowMode: 'array' });
+      const res = await client.query({ text: whole.sql, values: whole.values, rowMode: 'array' });
       return {
         rows: res.rows as (string | null)[][],
         shards: outcome.shards,
         fallback: `merge fell back: ${why}`,
       };
     }
+  }
+
+  /** Runs a UNION ALL branch by branch in the statement's snapshot, then its ORDER BY/LIMIT. */
+  private async runUnion(
+    plan: UnionPlan,
+    ctx: RunContext,
+    whole: { sql: string; values: (string | null)[] },
+  ): Promise<{ rows: (string | null)[][]; shards: ShardStat[]; fallback?: string }> {
+    const { client, params } = ctx;
+    const all: (string | null)[][] = [];
+    const shards: ShardStat[] = [];
+    const runWhole = async (why: string) => {
+      this.log.warn({ statementId: ctx.statementId, why }, 'union merge failed; running the statement whole');
+      const res = await client.query({ text: whole.sql, values: whole.values, rowMode: 'array' });
+      return { rows: res.rows as (string | null)[][], shards, fallback: `merge fell back: ${why}` };
+    };
+    for (const b of plan.branches) {
+      const values = b.params.map((k) => params[k - 1] ?? null);
+      if (b.plan.kind === 'parallel') {
+        const out = await this.runParallel(b.plan, ctx, { sql: b.sql, values });
+        all.push(...out.rows);
+        shards.push(...out.shards);
+      } else {
+        await client.query('SAVEPOINT mb_branch');
+        try {
+          const res = await client.query({ text: b.sql, values, rowMode: 'array' });
+          const same =
+            res.fields.length === ctx.fields.length &&
+            res.fields.every((f, i) => f.dataTypeID === ctx.fields[i]?.typeOid);
+          await client.query('RELEASE SAVEPOINT mb_branch');
+          if (!same) return await runWhole('a branch has other column types than the union');
+          all.push(...(res.rows as (string | null)[][]));
+        } catch (err) {
+          await client.query('ROLLBACK TO SAVEPOINT mb_branch');
+          throw err;
+        }
+      }
+    }
+    const merge = plan.merge;
+    if (!merge.final) {
+      const end = merge.limit === null ? undefined : merge.offset + merge.limit;
+      return { rows: all.slice(merge.offset, end), shards };
+    }
+    const fq = buildFinalQuery({
+      merge,
+      fields: ctx.fields,
+      rows: all,
+      names: ctx.fields.map((f) => f.name),
+      typeName: (oid) => this.catalogType(oid),
+      paramTypes: ctx.paramTypes.map((oid) => this.catalogType(oid)),
+      params,
+    });
+    const res = await client.query({ text: fq.sql, values: fq.values, rowMode: 'array' });
+    return { rows: res.rows as (string | null)[][], shards };
   }
 
   private catalogType(oid: number): [string, string] | undefined {

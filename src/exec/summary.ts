@@ -3,6 +3,14 @@ import type { DistributedPlan } from '../plan/types.ts';
 
 export function planSummary(plan: DistributedPlan): Record<string, unknown> {
   if (plan.kind === 'passthrough') return { mode: 'passthrough', reason: plan.reason };
+  if (plan.kind === 'union') {
+    return {
+      mode: 'parallel',
+      strategy: 'union-branches',
+      branches: plan.branches.map((b) => ({ sql: b.sql, ...planSummary(b.plan) })),
+      merge: { kind: plan.merge.kind, steps: plan.merge.steps },
+    };
+  }
   return {
     mode: 'parallel',
     table: `${plan.split.table.schema}.${plan.split.table.name}`,

@@ -4,7 +4,7 @@
 import { FINAL_REL } from '../plan/aggregate.ts';
 import { varianceKind } from '../plan/combiners.ts';
 import { bindParams } from '../plan/params.ts';
-import type { HelperColumn, MergeSpec, ParallelPlan } from '../plan/types.ts';
+import type { HelperColumn, MergeSpec } from '../plan/types.ts';
 import {
   type Ast,
   cast,
@@ -30,7 +30,7 @@ export interface FinalQuery {
 }
 
 export interface FinalInput {
-  plan: ParallelPlan;
+  merge: MergeSpec;
   fields: FieldInfo[];
   rows: (string | null)[][];
   /** Output names of the original statement, from PostgreSQL's Describe. */
@@ -79,8 +79,7 @@ function columnName(c: HelperColumn): string {
 }
 
 export function buildFinalQuery(input: FinalInput): FinalQuery {
-  const { plan, fields, rows } = input;
-  const merge = plan.merge;
+  const { merge, fields, rows } = input;
   if (!merge.final) throw new CannotMerge('no final query');
   const roles = fieldRoles(merge, fields);
   if (roles.length !== fields.length) throw new CannotMerge('shard columns do not match the plan');

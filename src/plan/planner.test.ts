@@ -149,7 +149,7 @@ describe('planStatement: parallel plans', () => {
     ],
   ])('%s', (sql, table, strategy, merge) => {
     const p = plan(sql);
-    if (p.kind !== 'parallel') throw new Error(`passthrough: ${p.reason}`);
+    if (p.kind !== 'parallel') throw new Error(`not split: ${JSON.stringify(p)}`);
     expect(p.split.table.name).toBe(table);
     expect(p.split.strategy).toBe(strategy);
     expect(p.merge.kind).toBe(merge);

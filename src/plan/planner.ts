@@ -14,9 +14,9 @@ import { unsupportedConstruct } from './checks.ts';
 import { bindParams } from './params.ts';
 import { firstChunkOnly, rangePredicate } from './ranges.ts';
 import { rewriteRows, rewriteUnion } from './rows.ts';
-import { collectScope, cteNames, unionAllBranches } from './scope.ts';
+import { collectScope, cteNames, isRowLocal, unionAllBranches } from './scope.ts';
 import { chooseSplit } from './split.ts';
-import { type DistributedPlan, type ParallelPlan, passthrough } from './types.ts';
+import { type DistributedPlan, type ParallelPlan, passthrough, type UnionPlan } from './types.ts';
 
 export interface PlanInput {
   /** The statement node (`{ SelectStmt: ... }`). */
@@ -58,6 +58,8 @@ export function planStatement(input: PlanInput): DistributedPlan {
   const isUnion = branches !== undefined && branches.length > 1;
   if (!sel.fromClause && !isUnion) return passthrough('no FROM clause');
 
+  if (isUnion && !branches.every((b) => isRowLocal(b, catalog)))
+    return planUnionByBranch(input, sel, branches);
   const scope = collectScope(sel, catalog, cteNames(sel));
   const aggregate = !isUnion && isAggregateQuery(sel, catalog);
   let required: SplitRequirement | undefined;
@@ -125,4 +127,27 @@ function gateToFirstChunk(body: Ast, keyType: [string, string]): void {
     limitOption: 'LIMIT_OPTION_DEFAULT',
     op: 'SETOP_NONE',
   });
+}
+
+/**
+ * A UNION ALL with aggregating branches: each branch is planned as a statement of its own. Exact when each
+ * branch alone yields the union's column types, which the executor checks before using the result.
+ */
+function planUnionByBranch(input: PlanInput, sel: Ast, branches: Ast[]): DistributedPlan {
+  const merge = rewriteUnion(sel, input.resultTypes, input.resultNames ?? []);
+  if (typeof merge === 'string') return passthrough(merge);
+  if (merge.merge.kind !== 'rows') return passthrough('UNION ALL');
+  const paramTypes = input.paramTypes.map((oid) => input.catalog.typeName(oid));
+  const parts: UnionPlan['branches'] = branches.map((b) => {
+    const stmt = { SelectStmt: clone(b) };
+    const plan = planStatement({ ...input, stmt, resultTypes: [], resultNames: [] });
+    const bound = bindParams(stmt, paramTypes);
+    return {
+      sql: deparse(bound.ast),
+      params: bound.user,
+      plan: plan as UnionPlan['branches'][number]['plan'],
+    };
+  });
+  if (parts.every((p) => p.plan.kind !== 'parallel')) return passthrough('no branch of the UNION ALL splits');
+  return Object.freeze({ kind: 'union', branches: parts, merge: merge.merge });
 }

@@ -85,7 +85,23 @@ export interface PassthroughPlan {
   reason: string;
 }
 
-export type DistributedPlan = ParallelPlan | PassthroughPlan;
+/**
+ * A UNION ALL whose branches are planned one by one (some split, some whole), all in one snapshot; the
+ * union's ORDER BY/LIMIT then run over the concatenated rows.
+ */
+export interface UnionPlan {
+  kind: 'union';
+  branches: {
+    /** The branch as a statement of its own, parameters renumbered (see `params`). */
+    sql: string;
+    /** Original parameter numbers the branch statement uses, in its order. */
+    params: number[];
+    plan: ParallelPlan | PassthroughPlan;
+  }[];
+  merge: Extract<MergeSpec, { kind: 'rows' }>;
+}
+
+export type DistributedPlan = ParallelPlan | PassthroughPlan | UnionPlan;
 
 export const passthrough = (reason: string): PassthroughPlan =>
   Object.freeze({ kind: 'passthrough', reason });

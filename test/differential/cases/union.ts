@@ -67,4 +67,22 @@ export const cases: DiffCase[] = [
     name: 'union: except all counts',
     sql: 'SELECT count(*) FROM (SELECT k FROM t_facts EXCEPT ALL SELECT g FROM t_facts) x',
   },
+  {
+    name: 'union all: aggregate branches ordered and limited',
+    sql: `SELECT g, avg(n) AS a FROM t_facts GROUP BY g UNION ALL SELECT g, avg(i4) FROM t_facts WHERE g > $1 GROUP BY g
+      ORDER BY 1, 2 LIMIT 12`,
+    params: ['3'],
+    ordered: true,
+    expectSplit: true,
+  },
+  {
+    // The branches alone have other types (int8 vs numeric) than the union: the answer must still be exact.
+    name: 'union all: branch types widened by the union',
+    sql: 'SELECT count(*) FROM t_facts UNION ALL SELECT sum(i8) FROM t_facts WHERE g = 1',
+  },
+  {
+    name: 'union all: aggregate branch and plain branch',
+    sql: "SELECT 'total' AS k, sum(i4)::text AS v FROM t_facts UNION ALL SELECT cat, code FROM t_facts WHERE id <= 20",
+    expectSplit: true,
+  },
 ];
