@@ -20,6 +20,8 @@ export interface TableInfo {
   columns: ColumnInfo[];
   /** Single-column primary key, if any. */
   primaryKey: string | null;
+  /** SELECT on the whole table (system columns such as ctid need it; column GRANTs are not enough). */
+  tableSelect: boolean;
 }
 
 export interface FunctionInfo {

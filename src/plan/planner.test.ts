@@ -20,6 +20,7 @@ const tables: Record<string, TableInfo> = {
     pages: 1000,
     rows: 100000,
     primaryKey: 'id',
+    tableSelect: true,
     columns: [
       col('id', 'int4', 23, true),
       col('g', 'int4', 23),
@@ -36,6 +37,7 @@ const tables: Record<string, TableInfo> = {
     pages: 1,
     rows: 10,
     primaryKey: 'id',
+    tableSelect: true,
     columns: [col('id', 'int4', 23, true), col('name', 'text', 25)],
   },
   part: {
@@ -47,6 +49,7 @@ const tables: Record<string, TableInfo> = {
     pages: 50,
     rows: 5000,
     primaryKey: 'id',
+    tableSelect: true,
     columns: [col('id', 'int8', 20, true)],
   },
 };

@@ -61,7 +61,7 @@ export function chooseSplit(
       why ||= `no usable statistics for ${info.name}.${t.requiredKey}, the group column of a derived table`;
       continue;
     }
-    if (info.relkind === 'r' && !info.hasSubclass) {
+    if (info.relkind === 'r' && !info.hasSubclass && info.tableSelect) {
       return {
         table: t,
         strategy: 'ctid-range',
@@ -75,7 +75,7 @@ export function chooseSplit(
     }
     const s = info.primaryKey ? keySplit(t, info.primaryKey, catalog, chunks) : undefined;
     if (s) return s;
-    why ||= `cannot split ${info.schema}.${info.name}: not a plain table and no single-column primary key with statistics`;
+    why ||= `cannot split ${info.schema}.${info.name}: no ctid ranges (not a plain table, or no table-level SELECT) and no single-column primary key with statistics`;
   }
   return why;
 }
