@@ -154,7 +154,14 @@ export function rewriteAggregate(
   const targets: Ast[] = sel.targetList ?? [];
   const calls = collectAggregates([targets, sel.havingClause, sel.sortClause], catalog);
   const unique: Ast[] = [];
-  for (const c of calls) if (!unique.some((u) => fingerprintNode(u) === fingerprintNode(c))) unique.push(c);
+  const callKeys = new Set<string>();
+  for (const c of calls) {
+    const fp = fingerprintNode(c);
+    if (!callKeys.has(fp)) {
+      callKeys.add(fp);
+      unique.push(c);
+    }
+  }
 
   const shardTargets: Ast[] = [];
   const columns: HelperColumn[] = [];
@@ -168,7 +175,13 @@ export function rewriteAggregate(
     add(collationOf(g), { kind: 'collation', of: at });
   });
 
+  // Only whole output columns that are aggregate calls matter to argClass.
+  const targetIndex = new Map<string, number>();
+  targets.forEach((t: Ast, i: number) => {
+    if (t.ResTarget?.val?.FuncCall) targetIndex.set(fingerprintNode(t.ResTarget.val), i);
+  });
   const aggregates: AggregateSpec[] = [];
+  const partialAt = new Map<string, number>();
   for (const [j, call] of unique.entries()) {
     const name = funcName(call)?.name ?? '';
     const combiner = COMBINERS[name];
@@ -177,20 +190,19 @@ export function rewriteAggregate(
     const f = call.FuncCall;
     if (f.agg_within_group) return `ordered-set aggregate ${name}()`;
     if (f.func_variadic) return `VARIADIC aggregate ${name}()`;
-    const parts = combiner.partials(call, argClass(call, targets, resultTypes, scope, sel));
+    const parts = combiner.partials(call, argClass(call, targetIndex, resultTypes, scope, sel));
     if (typeof parts === 'string') return parts;
     const partials: number[] = [];
     for (const [k, p] of parts.entries()) {
       // The same partial (count(x) for avg and variance, say) is computed once and shared.
       const fp = fingerprintNode(p);
-      const seen = columns.findIndex(
-        (c, i) => c.kind === 'partial' && fingerprintNode(shardTargets[i].ResTarget.val) === fp,
-      );
+      const seen = partialAt.get(fp) ?? -1;
       if (seen >= 0) {
         partials.push(seen);
         continue;
       }
       const at = add(p, { kind: 'partial', agg: j, part: k });
+      partialAt.set(fp, at);
       partials.push(at);
       if (combiner.family === 'min' || combiner.family === 'max')
         add(collationOf(p), { kind: 'collation', of: at });
@@ -226,6 +238,8 @@ export function rewriteAggregate(
   // The final statement: the original's projection, HAVING, DISTINCT, ORDER BY and LIMIT over combined rows.
   const groupKeys = groups.map(fingerprintNode);
   const aggKeys = unique.map(fingerprintNode);
+  // Only nodes of a kind some group key or aggregate has can match: skip stringifying the rest.
+  const kinds = new Set<string>([...groups, ...unique].map((n) => Object.keys(n)[0] as string));
   const substitute = (n: Ast): Ast =>
     transform(n, (x, kind) => {
       if (kind === 'SubLink') {
@@ -233,6 +247,7 @@ export function rewriteAggregate(
         const sl = x.SubLink;
         return { SubLink: { ...clone(sl), ...(sl.testexpr ? { testexpr: substitute(sl.testexpr) } : {}) } };
       }
+      if (!kinds.has(kind)) return undefined;
       const fp = fingerprintNode(x);
       const g = groupKeys.indexOf(fp);
       if (g >= 0) return colRef(FINAL_REL, `__mb_g${g + 1}`);
@@ -287,14 +302,14 @@ export function rewriteAggregate(
 /** How avg()/variance accumulate: from the result type when the call is a whole output column, else the column type. */
 function argClass(
   call: Ast,
-  targets: Ast[],
+  targetIndex: ReadonlyMap<string, number>,
   resultTypes: readonly number[],
   scope: Scope,
   owner: Ast,
 ): ArgClass {
-  const fp = fingerprintNode(call);
-  const k = targets.findIndex((t: Ast) => t.ResTarget && fingerprintNode(t.ResTarget.val) === fp);
-  if (k >= 0 && resultTypes[k] !== undefined) return TYPE_CLASS[resultTypes[k] as number] ?? 'unknown';
+  const k = targetIndex.get(fingerprintNode(call));
+  if (k !== undefined && resultTypes[k] !== undefined)
+    return TYPE_CLASS[resultTypes[k] as number] ?? 'unknown';
   const arg = call.FuncCall.args?.[0];
   const hit = arg && columnRefNames(arg) ? resolveColumn(arg, scope, owner) : undefined;
   return hit ? (TYPE_CLASS[hit.column.typeOid] ?? 'unknown') : 'unknown';

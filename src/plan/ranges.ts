@@ -1,5 +1,5 @@
 // Chunk ranges over the split table (ctid block ranges or key ranges from statistics) and the range predicate.
-import { type Ast, and, cast, colRef, nullTest, op, paramRef } from '../sql/ast.ts';
+import { type Ast, and, cast, clone, colRef, nullTest, op, paramRef } from '../sql/ast.ts';
 import type { ChunkRange } from './types.ts';
 
 /** Placeholder parameter numbers for the chunk bounds; renumbered after the user's parameters. */
@@ -55,14 +55,11 @@ export function rangePredicate(
   const hi = () => cast(paramRef(HI_PARAM), type);
   const or = (...args: Ast[]): Ast => ({ BoolExpr: { boolop: 'OR_EXPR', args } });
   const range = and(
-    or(op('>=', structuredClone(column), lo()), nullTest(lo(), true)),
-    or(op('<', structuredClone(column), hi()), nullTest(hi(), true)),
+    or(op('>=', clone(column), lo()), nullTest(lo(), true)),
+    or(op('<', clone(column), hi()), nullTest(hi(), true)),
   );
   if (!nullable) return range;
-  return or(
-    range,
-    and(nullTest(structuredClone(column), true), nullTest(nullsInFirstChunk ? lo() : hi(), true)),
-  );
+  return or(range, and(nullTest(clone(column), true), nullTest(nullsInFirstChunk ? lo() : hi(), true)));
 }
 
 /** `$lo IS NULL`: true only in the first chunk; gates parts of a statement that must run exactly once. */

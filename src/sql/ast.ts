@@ -57,23 +57,20 @@ export const nullTest = (arg: Ast, isNull: boolean): Ast => ({
   NullTest: { arg, nulltesttype: isNull ? 'IS_NULL' : 'IS_NOT_NULL' },
 });
 
-/** Deep copy of a node (the tree is plain JSON). */
+/** Deep copy of a node (the tree is plain JSON; a plain recursive copy beats structuredClone here). */
 export function clone<T>(n: T): T {
-  return structuredClone(n);
+  if (Array.isArray(n)) return n.map(clone) as T;
+  if (n === null || typeof n !== 'object') return n;
+  const out: Record<string, unknown> = {};
+  for (const k in n) out[k] = clone((n as Record<string, unknown>)[k]);
+  return out as T;
 }
 
-/** Copy without `location` fields, for structural comparison. */
-function stripped(n: Ast): Ast {
-  if (Array.isArray(n)) return n.map(stripped);
-  if (n === null || typeof n !== 'object') return n;
-  const out: Record<string, Ast> = {};
-  for (const [k, v] of Object.entries(n)) if (k !== 'location') out[k] = stripped(v);
-  return out;
-}
+const skipLocation = (key: string, value: unknown): unknown => (key === 'location' ? undefined : value);
 
 /** Canonical string of a node ignoring source locations: equal strings ⇔ the same expression as written. */
 export function fingerprintNode(n: Ast): string {
-  return JSON.stringify(stripped(n));
+  return JSON.stringify(n, skipLocation);
 }
 
 export function sameNode(a: Ast, b: Ast): boolean {
