@@ -141,4 +141,33 @@ describe('serve', () => {
     expect(await exited(child)).toBe(0);
     for (const w of workers) expect(() => process.kill(w.pid, 0)).toThrow();
   });
+
+  it('adds static workers from --worker-url beside local ones, and serves /metrics', async () => {
+    const child = start([
+      'serve',
+      '--database-url',
+      databaseUrl,
+      '--workers',
+      '1',
+      '--worker-url',
+      'http://127.0.0.1:1',
+      '--health-interval-ms',
+      '200',
+      '--worker-concurrency',
+      '3',
+      '--http-port',
+      '0',
+    ]);
+    const [, url] = await waitForLine(child, /HTTP API: (http:\/\/127\.0\.0\.1:\d+)/);
+    const workers = (await (await fetch(`${url}/api/workers`)).json()) as Record<string, unknown>[];
+    expect(workers.map((w) => [w.id, w.source, w.state, w.concurrency])).toEqual([
+      ['s1', 'static', 'unhealthy', 3],
+      ['w1', 'local', 'healthy', 3],
+    ]);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toContain('mb_worker_state{worker="w1",state="healthy"} 1');
+    expect(metrics).toContain('mb_worker_state{worker="s1",state="unhealthy"} 1');
+    child.kill('SIGTERM');
+    expect(await exited(child)).toBe(0);
+  });
 });

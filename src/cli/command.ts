@@ -43,17 +43,34 @@ export function parseFlags(cmd: Command, args: string[], options: Options): Flag
     return null;
   }
   const flags: Flags = {};
-  for (const [k, v] of Object.entries(parsed.values))
+  for (const [k, v] of Object.entries(parsed.values)) {
     if (typeof v === 'string' || typeof v === 'boolean') flags[k] = v;
+    else if (Array.isArray(v)) flags[k] = v.filter((x): x is string => typeof x === 'string');
+  }
   return flags;
 }
 
-/** Parsed flags by long name (`--data-dir` → `flags['data-dir']`). */
-export type Flags = Record<string, string | boolean | undefined>;
+/** Parsed flags by long name (`--data-dir` → `flags['data-dir']`); repeatable flags (`multiple`) as arrays. */
+export type Flags = Record<string, string | boolean | string[] | undefined>;
 
-/** A string flag's value (a boolean flag given by mistake counts as absent). */
-export const str = (v: string | boolean | undefined): string | undefined =>
-  typeof v === 'string' ? v : undefined;
+/** A string flag's value (a boolean flag given by mistake counts as absent; a repeated one is its last value). */
+export const str = (v: string | boolean | string[] | undefined): string | undefined =>
+  typeof v === 'string' ? v : Array.isArray(v) ? v.at(-1) : undefined;
+
+/**
+ * A repeatable flag's values, else the comma-separated environment variable's.
+ *
+ * @example
+ *   list(flags['worker-url'], 'MB_WORKER_URLS'); // ['http://a:7000', 'http://b:7000']
+ */
+export function list(v: string | boolean | string[] | undefined, env: string): string[] {
+  if (Array.isArray(v) && v.length > 0) return v;
+  if (typeof v === 'string' && v !== '') return [v];
+  return (process.env[env] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
 
 /** A flag's value, else the environment variable's, else the default. */
 export function flagOrEnv(value: unknown, env: string, fallback?: string): string | undefined {

@@ -5,7 +5,7 @@ import { type Command, flagOrEnv, parseFlags, str, untilShutdownSignal } from '.
 import type { TableCount } from './datasets.ts';
 import { DEMO_DATABASE, openDemoDatabase } from './demo-database.ts';
 import { createLogger } from './logger.ts';
-import { redact, serverFlags, startServer } from './serve.ts';
+import { redact, SERVER_FLAGS, serverFlags, startServer } from './serve.ts';
 
 export const demoCommand: Command = {
   name: 'demo',
@@ -18,6 +18,9 @@ workers and the HTTP API. Ctrl-C stops the HTTP API, the workers and PostgreSQL,
 
 Options:
   --workers N          local worker processes, default 4       (env MB_WORKERS)
+  --worker-url URL     also a worker running elsewhere; repeatable (env MB_WORKER_URLS)
+  --health-interval-ms N  time between worker health checks, default 2000 (env MB_HEALTH_INTERVAL_MS)
+  --worker-concurrency N  chunks a worker runs at once, default 4 (env MB_WORKER_CONCURRENCY)
   --http-host H        address of the HTTP API, default 127.0.0.1 (env MB_HTTP_HOST)
   --http-port N        port of the HTTP API, default 8080      (env MB_HTTP_PORT)
   --data-dir DIR       where the embedded PostgreSQL lives, default .mini-balancer (env MB_DATA_DIR)
@@ -33,6 +36,7 @@ Options:
       'data-dir': { type: 'string' },
       reset: { type: 'boolean' },
       'database-url': { type: 'string' },
+      ...SERVER_FLAGS,
     });
     if (!flags) return;
     const logger = createLogger('demo');

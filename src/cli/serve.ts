@@ -1,25 +1,44 @@
-// `mini-balancer serve` and `startServer`: coordinator + local worker fleet + HTTP API over an existing PostgreSQL.
+// `mini-balancer serve` and `startServer`: coordinator + worker registry and health checks + local workers + HTTP API.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import { DEFAULT_HEALTH_INTERVAL_MS, HealthChecker } from '../cluster/health.ts';
 import { type LocalFleet, startLocalFleet } from '../cluster/local-fleet.ts';
+import { DEFAULT_WORKER_CONCURRENCY, WorkerRegistry } from '../cluster/registry.ts';
 import { Coordinator } from '../exec/coordinator.ts';
 import { startHttpServer } from '../http/server.ts';
 import {
   boundedStep,
   type Command,
+  type Flags,
   flagOrEnv,
   intValue,
+  list,
   parseFlags,
   required,
   str,
+  UsageError,
   untilShutdownSignal,
 } from './command.ts';
 import { createLogger } from './logger.ts';
 
 export interface ServerOptions {
   databaseUrl: string;
-  /** Number of local worker processes. */
+  /** Number of local worker processes (0: only static and self-registered workers). */
   workers: number;
+  /** Workers running elsewhere, by URL (ids `s1`, `s2`, ...). */
+  workerUrls?: string[];
+  /** Time between health checks of every worker (default 2000 ms). */
+  healthIntervalMs?: number;
+  /** Chunks a worker runs at once unless it registers with its own figure (default 4). */
+  workerConcurrency?: number;
+  /** Self-registered workers not seen for this long are forgotten (default 60 s). */
+  forgetAfterMs?: number;
+  /** Delay before restarting a local worker that died (default 500 ms); null: no restarts. */
+  restartDelayMs?: number | null;
+  /** Scheduler settings passed to the coordinator (see src/exec/scheduler.ts for the defaults). */
+  chunkTimeoutMs?: number;
+  noWorkerTimeoutMs?: number;
+  maxAttempts?: number;
   httpHost?: string;
   /** 0 picks a free port (default 8080). */
   httpPort?: number;
@@ -31,38 +50,71 @@ export interface ServerOptions {
 export interface RunningServer {
   httpUrl: string;
   coordinator: Coordinator;
+  /** The local worker processes. */
   fleet: LocalFleet;
-  /** Stops the HTTP API, then the coordinator, then the workers. */
+  /** Every worker (local, static, self-registered) with its state and figures. */
+  registry: WorkerRegistry;
+  health: HealthChecker;
+  /** Stops the HTTP API, then the coordinator, the health checks and the workers. */
   stop(): Promise<void>;
 }
 
 /**
- * Starts the workers, the coordinator and the HTTP API; on failure stops whatever had started.
+ * Starts the local workers, the coordinator, the health checks and the HTTP API; on failure stops whatever
+ * had started. Local and static workers have had their first health check when it resolves.
  *
  * @example
  *   const server = await startServer({ databaseUrl, workers: 4, httpPort: 0 });
- *   await fetch(`${server.httpUrl}/healthz`);
+ *   await fetch(`${server.httpUrl}/api/workers`);
+ *   server.registry.available(); // the healthy workers
  *   await server.stop();
  */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger('mini-balancer');
   const secret = opts.secret ?? randomBytes(24).toString('base64url');
-  const fleet = await startLocalFleet({ count: opts.workers, databaseUrl: opts.databaseUrl, secret, logger });
+  const concurrency = opts.workerConcurrency ?? DEFAULT_WORKER_CONCURRENCY;
+  const registry = new WorkerRegistry({ logger, concurrency });
+  for (const [i, url] of (opts.workerUrls ?? []).entries()) {
+    registry.add({ id: `s${i + 1}`, url: new URL(url).origin, source: 'static' });
+  }
+  const fleet = await startLocalFleet({
+    count: opts.workers,
+    databaseUrl: opts.databaseUrl,
+    secret,
+    logger,
+    registry,
+    concurrency,
+    // A worker's pool must hold as many connections as chunks it is given (its default is 8).
+    ...(concurrency > 8 ? { poolSize: concurrency } : {}),
+    ...(opts.restartDelayMs === undefined ? {} : { restartDelayMs: opts.restartDelayMs }),
+  });
+  const health = new HealthChecker({
+    registry,
+    logger,
+    intervalMs: opts.healthIntervalMs ?? DEFAULT_HEALTH_INTERVAL_MS,
+    ...(opts.forgetAfterMs === undefined ? {} : { forgetAfterMs: opts.forgetAfterMs }),
+  });
   let coordinator: Coordinator | undefined;
   try {
     coordinator = new Coordinator({
       databaseUrl: opts.databaseUrl,
-      workers: () => fleet.workers(),
+      fleet: registry,
       secret,
       logger,
+      ...(opts.chunkTimeoutMs === undefined ? {} : { chunkTimeoutMs: opts.chunkTimeoutMs }),
+      ...(opts.noWorkerTimeoutMs === undefined ? {} : { noWorkerTimeoutMs: opts.noWorkerTimeoutMs }),
+      ...(opts.maxAttempts === undefined ? {} : { maxAttempts: opts.maxAttempts }),
     });
     await coordinator.init();
+    await health.checkAll();
+    health.start();
     const http = await startHttpServer({
       coordinator,
       host: opts.httpHost ?? '127.0.0.1',
       port: opts.httpPort ?? 8080,
       logger,
-      fleet,
+      fleet: registry,
+      workerApi: { registry, secret, logger },
     });
     const running = coordinator;
     let stopped: Promise<void> | null = null;
@@ -70,16 +122,20 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       httpUrl: http.url,
       coordinator: running,
       fleet,
+      registry,
+      health,
       stop: () => {
         stopped ??= (async () => {
           await boundedStep('close the HTTP API', 10_000, logger, () => http.close());
           await boundedStep('close the coordinator', 5000, logger, () => running.close());
+          await health.stop();
           await fleet.stop();
         })();
         return stopped;
       },
     };
   } catch (err) {
+    await health.stop();
     await coordinator?.close().catch(() => {});
     await fleet.stop();
     throw err;
@@ -89,14 +145,21 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 export const serveCommand: Command = {
   name: 'serve',
   help: `
-Usage: mini-balancer serve --database-url URL [--workers N] [--http-host H] [--http-port N] [--secret S]
+Usage: mini-balancer serve --database-url URL [--workers N] [--worker-url URL ...] [--http-host H]
+                           [--http-port N] [--secret S] [--health-interval-ms N] [--worker-concurrency N]
 
 Starts N local worker processes, the coordinator and the HTTP API (POST /api/query, POST /api/explain,
-GET /api/workers, GET /healthz). Ctrl-C or SIGTERM shuts down gracefully.
+GET /api/workers, GET /metrics, GET /healthz). Workers started elsewhere join with
+'mini-balancer worker --coordinator URL' (same secret). Every worker's /readyz is checked every
+--health-interval-ms; 2 missed checks take it out of the rotation until it answers again.
+Ctrl-C or SIGTERM shuts down gracefully.
 
 Options:
   --database-url URL   PostgreSQL to serve                      (env MB_DATABASE_URL)
-  --workers N          local worker processes, default 4        (env MB_WORKERS)
+  --workers N          local worker processes, default 4; 0: only the others (env MB_WORKERS)
+  --worker-url URL     a worker running elsewhere; repeatable   (env MB_WORKER_URLS, comma-separated)
+  --health-interval-ms N  time between health checks, default 2000 (env MB_HEALTH_INTERVAL_MS)
+  --worker-concurrency N  chunks a worker runs at once, default 4 (env MB_WORKER_CONCURRENCY)
   --http-host H        address of the HTTP API, default 127.0.0.1 (env MB_HTTP_HOST)
   --http-port N        port of the HTTP API, default 8080; 0 picks one (env MB_HTTP_PORT)
   --secret S           coordinator-worker secret, random by default (env MB_WORKER_SECRET)
@@ -109,6 +172,7 @@ Options:
       'http-host': { type: 'string' },
       'http-port': { type: 'string' },
       secret: { type: 'string' },
+      ...SERVER_FLAGS,
     });
     if (!flags) return;
     const opts = serverFlags(flags, required(flags['database-url'], 'database-url', 'MB_DATABASE_URL'));
@@ -123,20 +187,49 @@ Options:
   },
 };
 
+/** The worker fleet's flags, which `serve` and `demo` share (besides --workers and the HTTP ones). */
+export const SERVER_FLAGS = {
+  'worker-url': { type: 'string', multiple: true },
+  'health-interval-ms': { type: 'string' },
+  'worker-concurrency': { type: 'string' },
+} as const;
+
 /** The flags `serve` and `demo` share. */
-export function serverFlags(
-  flags: Record<string, string | boolean | undefined>,
-  databaseUrl: string,
-): Omit<ServerOptions, 'logger'> {
+export function serverFlags(flags: Flags, databaseUrl: string): Omit<ServerOptions, 'logger'> {
   const opts: Omit<ServerOptions, 'logger'> = {
     databaseUrl,
-    workers: intValue(flagOrEnv(str(flags.workers), 'MB_WORKERS'), 'workers', 1, 256, 4),
+    workers: intValue(flagOrEnv(str(flags.workers), 'MB_WORKERS'), 'workers', 0, 256, 4),
+    workerUrls: list(flags['worker-url'], 'MB_WORKER_URLS').map(workerUrl),
+    healthIntervalMs: intValue(
+      flagOrEnv(str(flags['health-interval-ms']), 'MB_HEALTH_INTERVAL_MS'),
+      'health-interval-ms',
+      50,
+      600_000,
+      DEFAULT_HEALTH_INTERVAL_MS,
+    ),
+    workerConcurrency: intValue(
+      flagOrEnv(str(flags['worker-concurrency']), 'MB_WORKER_CONCURRENCY'),
+      'worker-concurrency',
+      1,
+      1024,
+      DEFAULT_WORKER_CONCURRENCY,
+    ),
     httpHost: flagOrEnv(flags['http-host'], 'MB_HTTP_HOST', '127.0.0.1') as string,
     httpPort: intValue(flagOrEnv(str(flags['http-port']), 'MB_HTTP_PORT'), 'http-port', 0, 65535, 8080),
   };
   const secret = flagOrEnv(flags.secret, 'MB_WORKER_SECRET');
   if (secret !== undefined) opts.secret = secret;
   return opts;
+}
+
+function workerUrl(text: string): string {
+  try {
+    const u = new URL(text);
+    if (u.protocol === 'http:' || u.protocol === 'https:') return u.origin;
+  } catch {
+    // reported below
+  }
+  throw new UsageError(`--worker-url must be an http:// URL, not "${text}"`);
 }
 
 /** A database URL without its password, for printing. */

@@ -1,8 +1,9 @@
-// Runs workers as local child processes (`mini-balancer worker --port 0`) and lists the live ones.
+// Runs workers as local child processes (`mini-balancer worker --port 0`), restarts those that die, lists the live ones.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { WorkerRef } from '../exec/worker-client.ts';
+import type { WorkerRegistry } from './registry.ts';
 
 /** A worker of the local fleet: its URL and its process id. */
 export interface LocalWorkerRef extends WorkerRef {
@@ -18,17 +19,35 @@ export interface LocalFleetOptions {
   poolSize?: number;
   /** How long a worker may take to announce itself. */
   startTimeoutMs?: number;
+  /**
+   * Where the workers are entered (source `local`, with pid; `unhealthy` until a health check passes). A
+   * worker that dies is reported as a fault at once, and entered again, same id, when it has restarted.
+   */
+  registry?: WorkerRegistry;
+  /** Chunks each worker may run at once, for the registry (its default when absent). */
+  concurrency?: number;
+  /**
+   * Delay before restarting a worker that died (default 500 ms), doubled after each failed start up to 10 s;
+   * null: dead workers stay dead.
+   */
+  restartDelayMs?: number | null;
 }
 
 export interface LocalFleet {
   /** The workers still running, in id order (`w1`, `w2`, ...). */
   workers(): LocalWorkerRef[];
-  /** SIGTERM to every worker, SIGKILL to those still running 5 s later; resolves when all have exited. */
+  /**
+   * Marks every worker draining in the registry, then SIGTERM to each, SIGKILL to those still running 5 s
+   * later; cancels pending restarts; resolves when all have exited.
+   */
   stop(): Promise<void>;
 }
 
 const BIN = fileURLToPath(new URL('../../bin/mini-balancer.js', import.meta.url));
 const KILL_AFTER_MS = 5000;
+const MAX_RESTART_DELAY_MS = 10_000;
+/** A worker that ran this long before dying restarts after the base delay again. */
+const STABLE_AFTER_MS = 30_000;
 const PINO_LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'> = {
   10: 'trace',
   20: 'debug',
@@ -43,21 +62,67 @@ interface Member {
   child: ChildProcess;
   alive: boolean;
   exited: Promise<void>;
+  startedAt: number;
 }
 
 /**
  * Spawns `count` workers and waits until each has printed its `listening` line. The secret goes through
  * the environment (`MB_WORKER_SECRET`), never argv; workers log JSON to stderr, which is re-logged here
- * with the worker's id. Workers exit by themselves if this process dies (their stdin closes).
+ * with the worker's id. Workers exit by themselves if this process dies (their stdin closes). A worker
+ * that dies is restarted after a short backoff under the same id (new port and pid).
  *
  * @example
- *   const fleet = await startLocalFleet({ count: 4, databaseUrl, secret, logger });
+ *   const fleet = await startLocalFleet({ count: 4, databaseUrl, secret, logger, registry });
  *   fleet.workers(); // [{ id: 'w1', url: 'http://127.0.0.1:41234', pid: 4242 }, ...]
  *   await fleet.stop();
  */
 export async function startLocalFleet(opts: LocalFleetOptions): Promise<LocalFleet> {
-  const members: Member[] = [];
+  const members = new Map<string, Member>();
   let stopping = false;
+  const baseDelay = opts.restartDelayMs === undefined ? 500 : opts.restartDelayMs;
+  const delays = new Map<string, number>();
+  const restartTimers = new Set<NodeJS.Timeout>();
+  const restarting = new Set<Promise<void>>();
+
+  const enter = (m: Member): void => {
+    const spec = { id: m.ref.id, url: m.ref.url, pid: m.ref.pid, source: 'local' as const };
+    opts.registry?.add(opts.concurrency === undefined ? spec : { ...spec, concurrency: opts.concurrency });
+  };
+
+  const scheduleRestart = (id: string, delay: number): void => {
+    delays.set(id, Math.min(delay * 2, MAX_RESTART_DELAY_MS));
+    const timer = setTimeout(() => {
+      restartTimers.delete(timer);
+      if (stopping) return;
+      const log = opts.logger.child({ worker: id });
+      const task = spawnOne(id).then(
+        (m) => {
+          members.set(id, m);
+          if (stopping) return;
+          enter(m);
+          log.info({ url: m.ref.url, pid: m.ref.pid }, 'worker restarted');
+        },
+        (err: unknown) => {
+          log.error({ err }, 'worker failed to restart');
+          if (!stopping) scheduleRestart(id, delays.get(id) ?? MAX_RESTART_DELAY_MS);
+        },
+      );
+      restarting.add(task);
+      void task.finally(() => restarting.delete(task));
+    }, delay);
+    restartTimers.add(timer);
+  };
+
+  const onExit = (member: Member, code: number | null, signal: NodeJS.Signals | null): void => {
+    member.alive = false;
+    if (stopping) return;
+    const { id } = member.ref;
+    opts.logger.child({ worker: id }).error({ code, signal }, 'worker exited unexpectedly');
+    opts.registry?.reportFault(id, `its process exited (${signal ?? `code ${code}`})`);
+    if (baseDelay === null) return;
+    const stable = Date.now() - member.startedAt >= STABLE_AFTER_MS;
+    scheduleRestart(id, stable ? baseDelay : (delays.get(id) ?? baseDelay));
+  };
 
   const spawnOne = async (id: string): Promise<Member> => {
     const log = opts.logger.child({ worker: id });
@@ -69,6 +134,8 @@ export async function startLocalFleet(opts: LocalFleetOptions): Promise<LocalFle
         MB_WORKER_SECRET: opts.secret,
         MB_WORKER_EXIT_WITH_PARENT: '1',
         MB_LOG_LEVEL: opts.logger.level,
+        // Local workers are entered by this fleet; they must not also register themselves.
+        MB_COORDINATOR_URL: '',
       },
       stdio: ['pipe', 'pipe', 'pipe'],
       // Own process group: a terminal's Ctrl-C reaches only us, and we stop the workers in order.
@@ -109,16 +176,25 @@ export async function startLocalFleet(opts: LocalFleetOptions): Promise<LocalFle
         reject(new Error(`worker ${id} exited before listening (code ${code}, signal ${signal})\n${tail}`));
       });
     });
-    const member: Member = { ref: { id, url: url.url, pid: url.pid }, child, alive: true, exited };
-    child.once('exit', (code, signal) => {
-      member.alive = false;
-      if (!stopping) log.error({ code, signal }, 'worker exited unexpectedly');
-    });
+    const member: Member = {
+      ref: { id, url: url.url, pid: url.pid },
+      child,
+      alive: true,
+      exited,
+      startedAt: Date.now(),
+    };
+    if (child.exitCode !== null || child.signalCode !== null) member.alive = false;
+    else child.once('exit', (code, signal) => onExit(member, code, signal));
     return member;
   };
 
-  const stopAll = async (list: Member[]): Promise<void> => {
+  const stopAll = async (): Promise<void> => {
     stopping = true;
+    for (const timer of restartTimers) clearTimeout(timer);
+    restartTimers.clear();
+    await Promise.allSettled([...restarting]);
+    const list = [...members.values()];
+    for (const m of list) opts.registry?.drain(m.ref.id);
     await Promise.all(
       list.map(async (m) => {
         if (m.child.exitCode !== null || m.child.signalCode !== null) return;
@@ -130,22 +206,22 @@ export async function startLocalFleet(opts: LocalFleetOptions): Promise<LocalFle
     );
   };
 
-  const started = await Promise.allSettled(
-    Array.from({ length: opts.count }, (_, i) => spawnOne(`w${i + 1}`)),
-  );
-  for (const s of started) if (s.status === 'fulfilled') members.push(s.value);
+  const ids = Array.from({ length: opts.count }, (_, i) => `w${i + 1}`);
+  const started = await Promise.allSettled(ids.map((id) => spawnOne(id)));
+  for (const s of started) if (s.status === 'fulfilled') members.set(s.value.ref.id, s.value);
   const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) {
-    await stopAll(members);
+    await stopAll();
     throw failed.reason;
   }
-  opts.logger.info({ workers: members.map((m) => m.ref) }, 'local fleet started');
+  for (const m of members.values()) enter(m);
+  opts.logger.info({ workers: [...members.values()].map((m) => m.ref) }, 'local fleet started');
 
   let stopped: Promise<void> | null = null;
   return {
-    workers: () => members.filter((m) => m.alive).map((m) => ({ ...m.ref })),
+    workers: () => [...members.values()].filter((m) => m.alive).map((m) => ({ ...m.ref })),
     stop: () => {
-      stopped ??= stopAll(members);
+      stopped ??= stopAll();
       return stopped;
     },
   };

@@ -17,6 +17,10 @@ export interface ShardStat {
   worker: string;
   rows: number;
   ms: number;
+  /** Attempts the chunk took, when more than one (retries after worker faults, speculative duplicates). */
+  attempts?: number;
+  /** The rows came from a speculative duplicate that finished before the first attempt. */
+  speculative?: boolean;
 }
 
 export interface QueryResult {

@@ -4,6 +4,8 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { Catalog } from '../catalog/catalog.ts';
+import { listFleet } from '../cluster/list-fleet.ts';
+import type { Fleet } from '../cluster/types.ts';
 import { invalidRequest } from '../errors/codes.ts';
 import { PgError, toPgError } from '../errors/pg-error.ts';
 import { buildFinalQuery, CannotMerge, fieldRoles } from '../merge/final-query.ts';
@@ -15,7 +17,7 @@ import { deparse, initParser, parseSql } from '../sql/parser.ts';
 import type { FieldInfo } from '../worker/protocol.ts';
 import type { QueryRequest, QueryResult, ShardStat } from './api.ts';
 import { describeStatement } from './describe.ts';
-import { runChunks } from './dispatch.ts';
+import { Scheduler, type SchedulerOptions } from './scheduler.ts';
 import { planSummary } from './summary.ts';
 import type { WorkerRef } from './worker-client.ts';
 
@@ -23,12 +25,20 @@ export type { WorkerRef };
 
 export interface CoordinatorOptions {
   databaseUrl: string;
-  workers: () => WorkerRef[];
+  /** The worker fleet (a registry with health checks); when absent, `workers` wrapped as an all-healthy fleet. */
+  fleet?: Fleet;
+  /** The workers as a plain list, each running up to 4 chunks at once (used when `fleet` is absent). */
+  workers?: () => WorkerRef[];
   secret: string;
   logger: Logger;
   defaultChunks?: number;
   /** In `auto` mode, statements whose estimated cost is below this run whole. */
   costThreshold?: number;
+  /** Scheduler settings: chunk timeout, attempts per chunk, wait for a worker, speculation (see scheduler.ts). */
+  chunkTimeoutMs?: number;
+  maxAttempts?: number;
+  noWorkerTimeoutMs?: number;
+  speculation?: SchedulerOptions['speculation'];
 }
 
 /** What running one statement's plan needs: the snapshot connection and the statement's description. */
@@ -39,6 +49,8 @@ interface RunContext {
   params: (string | null)[];
   statementId: string;
   signal: AbortSignal | undefined;
+  /** Epoch ms when the session's statement_timeout expires (undefined: no timeout). */
+  deadline: number | undefined;
   /** The exported snapshot id (exported on first use). */
   snapshot: () => Promise<string>;
 }
@@ -65,11 +77,24 @@ export class Coordinator {
   private readonly catalog = new Catalog();
   private settings: Record<string, string> = {};
   private role: string | null = null;
+  /** The session's statement_timeout in ms (0: none). */
+  private statementTimeoutMs = 0;
   private readonly log: Logger;
+  private readonly fleet: Fleet;
+  private readonly scheduler: Scheduler;
 
   constructor(private readonly opts: CoordinatorOptions) {
     this.pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 32, types: rawText as never });
     this.log = opts.logger;
+    if (opts.fleet) this.fleet = opts.fleet;
+    else if (opts.workers) this.fleet = listFleet(opts.workers);
+    else throw new TypeError('Coordinator needs a fleet or a workers list');
+    const scheduling: SchedulerOptions = { fleet: this.fleet, logger: opts.logger };
+    if (opts.chunkTimeoutMs !== undefined) scheduling.chunkTimeoutMs = opts.chunkTimeoutMs;
+    if (opts.maxAttempts !== undefined) scheduling.maxAttempts = opts.maxAttempts;
+    if (opts.noWorkerTimeoutMs !== undefined) scheduling.noWorkerTimeoutMs = opts.noWorkerTimeoutMs;
+    if (opts.speculation !== undefined) scheduling.speculation = opts.speculation;
+    this.scheduler = new Scheduler(scheduling);
     // An idle connection PostgreSQL closed (restart, idle timeout) must not take the coordinator down.
     this.pool.on('error', (err) => this.log.warn({ err: err.message }, 'idle PostgreSQL connection lost'));
   }
@@ -78,10 +103,16 @@ export class Coordinator {
     await initParser();
     const res = await this.pool.query({
       text: 'SELECT name, setting FROM pg_settings WHERE name = ANY($1)',
-      values: [RESULT_SETTINGS],
+      values: [[...RESULT_SETTINGS, 'statement_timeout']],
     });
     const settings: Record<string, string> = {};
     for (const r of res.rows) {
+      if (r.name === 'statement_timeout') {
+        // pg_settings reports it in ms. Chunks get it too, so PostgreSQL enforces it on each of them.
+        this.statementTimeoutMs = Number(r.setting);
+        settings.statement_timeout = String(r.setting);
+        continue;
+      }
       const name = RESULT_SETTINGS.find((s) => s.toLowerCase() === String(r.name).toLowerCase()) ?? r.name;
       settings[name] = r.setting;
     }
@@ -93,6 +124,7 @@ export class Coordinator {
   }
 
   async close(): Promise<void> {
+    await this.scheduler.close();
     await this.pool.end();
   }
 
@@ -118,6 +150,10 @@ export class Coordinator {
         params: req.params ?? [],
         statementId: prepared.statementId,
         signal,
+        deadline:
+          this.statementTimeoutMs > 0
+            ? Date.now() + this.statementTimeoutMs - (performance.now() - started)
+            : undefined,
         snapshot: async () => {
           exported ??= (await client.query({ text: 'SELECT pg_export_snapshot()', rowMode: 'array' }))
             .rows[0]?.[0];
@@ -189,7 +225,7 @@ export class Coordinator {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       const description = await describeStatement(client, req.sql);
       const view = await this.catalog.view(client, mentionedNames(stmt), this.settings.search_path ?? '');
-      const workers = this.opts.workers().length;
+      const workers = this.fleet.available().length;
       if (workers === 0) return this.released(client, none('no workers available'), explainOnly);
       let cost: number | undefined;
       let estRows = 0;
@@ -304,16 +340,16 @@ export class Coordinator {
     const { client, params } = ctx;
     const outFields = ctx.fields;
     const userValues = plan.shardParams.user.map((k) => params[k - 1] ?? null);
-    const outcome = await runChunks({
+    const outcome = await this.scheduler.submit({
       plan,
       statementId: ctx.statementId,
-      workers: this.opts.workers,
       secret: this.opts.secret,
       snapshot: await ctx.snapshot(),
       settings: this.settings,
       role: this.role,
       userValues,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
+      ...(ctx.deadline !== undefined ? { deadline: ctx.deadline } : {}),
     });
     const merge = plan.merge;
     await client.query('SAVEPOINT mb_final');

@@ -2,6 +2,7 @@
 import http from 'node:http';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WorkerInfo } from '../cluster/types.ts';
 import { PgError } from '../errors/pg-error.ts';
 import type { QueryRequest, QueryResult } from '../exec/api.ts';
 import { type HttpServerHandle, type QueryService, startHttpServer } from './server.ts';
@@ -12,6 +13,22 @@ const RESULT: QueryResult = {
   rows: [['42']],
   plan: { kind: 'passthrough', reason: 'test' },
   stats: { elapsedMs: 1, planMs: 0, shards: [] },
+};
+
+const WORKER: WorkerInfo = {
+  id: 'w1',
+  url: 'http://127.0.0.1:1',
+  pid: 123,
+  source: 'local',
+  state: 'healthy',
+  concurrency: 4,
+  inFlight: 0,
+  completed: 2,
+  failed: 0,
+  rows: 10,
+  busyMs: 5,
+  lastHeartbeat: '2026-01-01T00:00:00.000Z',
+  consecutiveFailures: 0,
 };
 
 /** A stand-in coordinator: records requests, answers RESULT, or throws what `fail` says for a given SQL. */
@@ -61,7 +78,7 @@ beforeAll(async () => {
     host: '127.0.0.1',
     port: 0,
     logger: pino({ level: 'silent' }),
-    fleet: { workers: () => [{ id: 'w1', url: 'http://127.0.0.1:1', pid: 123 }] },
+    fleet: { list: () => [WORKER] },
   });
 });
 
@@ -149,7 +166,7 @@ describe('errors from the coordinator', () => {
 describe('routes', () => {
   it.each([
     ['GET', '/healthz', 200, { ok: true }],
-    ['GET', '/api/workers', 200, [{ id: 'w1', url: 'http://127.0.0.1:1', pid: 123 }]],
+    ['GET', '/api/workers', 200, [WORKER]],
     ['GET', '/nope', 404, { error: { code: '08P01', message: 'no such endpoint: GET /nope' } }],
     ['GET', '/api/query', 405, { error: { code: '08P01', message: 'use POST for /api/query' } }],
     ['POST', '/healthz', 405, { error: { code: '08P01', message: 'use GET for /healthz' } }],

@@ -1,13 +1,17 @@
-// The coordinator's HTTP API: /api/query, /api/explain, /api/workers, /healthz.
+// The coordinator's HTTP API: /api/query, /api/explain, /api/workers (+ registration), /metrics, /healthz.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import type { WorkerInfo } from '../cluster/types.ts';
 import { invalidRequest } from '../errors/codes.ts';
 import { PgError, toPgError } from '../errors/pg-error.ts';
 import type { QueryRequest, QueryResult } from '../exec/api.ts';
+import { Metrics, modeOfPlan } from './metrics.ts';
 import { parseQueryBody } from './query-body.ts';
 import { BodyTooLargeError, readBody } from './read-body.ts';
+import { HttpError, type Routes, sendError, sendJson } from './respond.ts';
 import { httpStatusFor } from './status.ts';
+import { type WorkerApiOptions, workerRoutes } from './worker-routes.ts';
 
 /** What the HTTP layer needs from the coordinator (the `Coordinator` class satisfies it). */
 export interface QueryService {
@@ -15,9 +19,9 @@ export interface QueryService {
   explain(req: QueryRequest): Promise<unknown>;
 }
 
-/** What the HTTP layer shows of the worker fleet. */
+/** What the HTTP layer shows of the worker fleet (the `WorkerRegistry` satisfies it). */
 export interface FleetView {
-  workers(): readonly { id: string; url: string; pid?: number }[];
+  list(): WorkerInfo[];
 }
 
 export interface HttpServerOptions {
@@ -29,14 +33,17 @@ export interface HttpServerOptions {
   fleet: FleetView;
   /** Largest accepted request body (default 1 MiB); larger bodies get 413. */
   maxBodyBytes?: number;
+  /** Serves worker registration (`/api/workers/register`, `/drain`, `/deregister`) into this registry. */
+  workerApi?: WorkerApiOptions;
+  /** Metrics to serve and record into (a new set, over `fleet`, when absent). */
+  metrics?: Metrics;
 }
 
 export interface HttpServerHandle {
   url: string;
+  metrics: Metrics;
   close(): Promise<void>;
 }
-
-type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
 
 /**
  * Starts the HTTP API.
@@ -48,6 +55,7 @@ type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<
  */
 export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServerHandle> {
   const { coordinator, logger, fleet } = opts;
+  const metrics = opts.metrics ?? new Metrics(fleet);
   const maxBody = opts.maxBodyBytes ?? 1024 * 1024;
 
   async function body(req: http.IncomingMessage): Promise<QueryRequest> {
@@ -61,15 +69,16 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     }
   }
 
-  const routes: Record<string, Partial<Record<string, Handler>>> = {
+  const routes: Routes = {
     '/healthz': { GET: async (_req, res) => sendJson(res, 200, { ok: true }) },
-    '/api/workers': {
-      GET: async (_req, res) =>
-        sendJson(
-          res,
-          200,
-          fleet.workers().map((w) => ({ id: w.id, url: w.url, pid: w.pid ?? null })),
-        ),
+    '/api/workers': { GET: async (_req, res) => sendJson(res, 200, fleet.list()) },
+    ...(opts.workerApi ? workerRoutes(opts.workerApi) : {}),
+    '/metrics': {
+      GET: async (_req, res) => {
+        const text = await metrics.render();
+        res.writeHead(200, { 'content-type': metrics.contentType });
+        res.end(text);
+      },
     },
     '/api/query': {
       POST: async (req, res) => {
@@ -82,14 +91,17 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
         try {
           const result = await coordinator.query(request, aborter.signal);
           const ms = Math.round(performance.now() - started);
+          metrics.recordQuery({ mode: modeOfPlan(result.plan), ms, ok: true });
           logger.info(
-            { mode: request.mode ?? 'auto', plan: planKind(result.plan), ms, rows: result.rows.length },
+            { mode: request.mode ?? 'auto', plan: modeOfPlan(result.plan), ms, rows: result.rows.length },
             'query',
           );
           sendJson(res, 200, result);
         } catch (err) {
           const ms = Math.round(performance.now() - started);
           const code = err instanceof PgError ? err.code : 'XX000';
+          const mode = request.mode === 'passthrough' ? 'passthrough' : 'unknown';
+          metrics.recordQuery({ mode, ms, ok: false, canceled: aborter.signal.aborted });
           if (aborter.signal.aborted)
             logger.info({ mode: request.mode ?? 'auto', ms }, 'query canceled: client left');
           else logger.info({ mode: request.mode ?? 'auto', ms, code }, 'query failed');
@@ -140,6 +152,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
 
   return {
     url,
+    metrics,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -148,33 +161,4 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
         setTimeout(() => server.closeAllConnections(), 5000).unref();
       }),
   };
-}
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly error: PgError,
-  ) {
-    super(error.message);
-  }
-}
-
-function planKind(plan: unknown): string | undefined {
-  if (typeof plan === 'object' && plan !== null && typeof (plan as { kind?: unknown }).kind === 'string') {
-    return (plan as { kind: string }).kind;
-  }
-  return undefined;
-}
-
-function sendError(res: http.ServerResponse, status: number, err: PgError): void {
-  sendJson(res, status, { error: err.toJSON() });
-}
-
-function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
 }
