@@ -20,6 +20,10 @@ Options:
   --workers N          local worker processes, default 4       (env MB_WORKERS)
   --worker-url URL     also a worker running elsewhere; repeatable (env MB_WORKER_URLS)
   --health-interval-ms N  time between worker health checks, default 2000 (env MB_HEALTH_INTERVAL_MS)
+  --chunk-timeout-ms N    retry a chunk elsewhere after this long, default 300000 (env MB_CHUNK_TIMEOUT_MS)
+  --max-attempts N        tries per chunk, default 3 (env MB_MAX_ATTEMPTS)
+  --cost-threshold N      auto mode splits statements above this estimated cost, default 500
+                          (env MB_COST_THRESHOLD)
   --worker-concurrency N  chunks a worker runs at once, default 4 (env MB_WORKER_CONCURRENCY)
   --http-host H        address of the HTTP API, default 127.0.0.1 (env MB_HTTP_HOST)
   --http-port N        port of the HTTP API, default 8080      (env MB_HTTP_PORT)

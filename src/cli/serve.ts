@@ -39,6 +39,8 @@ export interface ServerOptions {
   chunkTimeoutMs?: number;
   noWorkerTimeoutMs?: number;
   maxAttempts?: number;
+  /** In auto mode, statements PostgreSQL estimates cheaper than this run whole (default 500). */
+  costThreshold?: number;
   httpHost?: string;
   /** 0 picks a free port (default 8080). */
   httpPort?: number;
@@ -104,6 +106,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       ...(opts.chunkTimeoutMs === undefined ? {} : { chunkTimeoutMs: opts.chunkTimeoutMs }),
       ...(opts.noWorkerTimeoutMs === undefined ? {} : { noWorkerTimeoutMs: opts.noWorkerTimeoutMs }),
       ...(opts.maxAttempts === undefined ? {} : { maxAttempts: opts.maxAttempts }),
+      ...(opts.costThreshold === undefined ? {} : { costThreshold: opts.costThreshold }),
     });
     await coordinator.init();
     await health.checkAll();
@@ -160,6 +163,11 @@ Options:
   --worker-url URL     a worker running elsewhere; repeatable   (env MB_WORKER_URLS, comma-separated)
   --health-interval-ms N  time between health checks, default 2000 (env MB_HEALTH_INTERVAL_MS)
   --worker-concurrency N  chunks a worker runs at once, default 4 (env MB_WORKER_CONCURRENCY)
+  --chunk-timeout-ms N    a chunk running longer is retried on another worker, default 300000
+                          (env MB_CHUNK_TIMEOUT_MS)
+  --max-attempts N        tries per chunk before the statement fails, default 3 (env MB_MAX_ATTEMPTS)
+  --cost-threshold N      auto mode splits only statements PostgreSQL estimates above this cost,
+                          default 500 (env MB_COST_THRESHOLD)
   --http-host H        address of the HTTP API, default 127.0.0.1 (env MB_HTTP_HOST)
   --http-port N        port of the HTTP API, default 8080; 0 picks one (env MB_HTTP_PORT)
   --secret S           coordinator-worker secret, random by default (env MB_WORKER_SECRET)
@@ -192,6 +200,9 @@ export const SERVER_FLAGS = {
   'worker-url': { type: 'string', multiple: true },
   'health-interval-ms': { type: 'string' },
   'worker-concurrency': { type: 'string' },
+  'chunk-timeout-ms': { type: 'string' },
+  'max-attempts': { type: 'string' },
+  'cost-threshold': { type: 'string' },
 } as const;
 
 /** The flags `serve` and `demo` share. */
@@ -217,6 +228,13 @@ export function serverFlags(flags: Flags, databaseUrl: string): Omit<ServerOptio
     httpHost: flagOrEnv(flags['http-host'], 'MB_HTTP_HOST', '127.0.0.1') as string,
     httpPort: intValue(flagOrEnv(str(flags['http-port']), 'MB_HTTP_PORT'), 'http-port', 0, 65535, 8080),
   };
+  const chunkTimeout = flagOrEnv(str(flags['chunk-timeout-ms']), 'MB_CHUNK_TIMEOUT_MS');
+  if (chunkTimeout !== undefined)
+    opts.chunkTimeoutMs = intValue(chunkTimeout, 'chunk-timeout-ms', 10, 86_400_000, 0);
+  const attempts = flagOrEnv(str(flags['max-attempts']), 'MB_MAX_ATTEMPTS');
+  if (attempts !== undefined) opts.maxAttempts = intValue(attempts, 'max-attempts', 1, 100, 3);
+  const cost = flagOrEnv(str(flags['cost-threshold']), 'MB_COST_THRESHOLD');
+  if (cost !== undefined) opts.costThreshold = intValue(cost, 'cost-threshold', 0, 2_000_000_000, 500);
   const secret = flagOrEnv(flags.secret, 'MB_WORKER_SECRET');
   if (secret !== undefined) opts.secret = secret;
   return opts;
