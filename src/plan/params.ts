@@ -1,5 +1,5 @@
 // Renumbers parameters in a rewritten statement: the user's parameters it uses first, then the chunk bounds.
-import { type Ast, cast, paramRef, transform, walk } from '../sql/ast.ts';
+import { type Ast, cast, paramRef, walk } from '../sql/ast.ts';
 import { HI_PARAM, LO_PARAM } from './ranges.ts';
 
 export interface BoundParams {
@@ -25,12 +25,18 @@ export function bindParams(ast: Ast, paramTypes: readonly ([string, string] | un
   const renumber = new Map<number, number>(user.map((k, i) => [k, i + 1]));
   renumber.set(LO_PARAM, user.length + 1);
   renumber.set(HI_PARAM, user.length + 2);
-  const out = transform(ast, (n, kind) => {
+  // The statement is the planner's own copy: rewrite the ParamRef nodes in place.
+  const out = ast;
+  walk(out, (n, kind) => {
     if (kind !== 'ParamRef') return undefined;
     const k = n.ParamRef.number as number;
-    const p = paramRef(renumber.get(k) ?? k);
+    const num = renumber.get(k) ?? k;
     const t = k === LO_PARAM || k === HI_PARAM ? undefined : paramTypes[k - 1];
-    return t ? cast(p, t) : p;
+    if (t) {
+      delete n.ParamRef;
+      Object.assign(n, cast(paramRef(num), t));
+    } else n.ParamRef = { ...n.ParamRef, number: num };
+    return false;
   });
   return { ast: out, user };
 }

@@ -66,11 +66,35 @@ export function clone<T>(n: T): T {
   return out as T;
 }
 
-const skipLocation = (key: string, value: unknown): unknown => (key === 'location' ? undefined : value);
+function fingerprintInto(x: Ast, parts: string[]): void {
+  if (x === null || typeof x !== 'object') {
+    parts.push(typeof x === 'string' ? JSON.stringify(x) : String(x));
+    return;
+  }
+  if (Array.isArray(x)) {
+    parts.push('[');
+    for (const y of x) {
+      fingerprintInto(y, parts);
+      parts.push(',');
+    }
+    parts.push(']');
+    return;
+  }
+  parts.push('{');
+  for (const k in x) {
+    if (k === 'location') continue;
+    parts.push(k, ':');
+    fingerprintInto(x[k], parts);
+    parts.push(',');
+  }
+  parts.push('}');
+}
 
 /** Canonical string of a node ignoring source locations: equal strings ⇔ the same expression as written. */
 export function fingerprintNode(n: Ast): string {
-  return JSON.stringify(n, skipLocation);
+  const parts: string[] = [];
+  fingerprintInto(n, parts);
+  return parts.join('');
 }
 
 export function sameNode(a: Ast, b: Ast): boolean {
