@@ -3,6 +3,7 @@ import type { DiffCase } from '../case.ts';
 import { cases as aggregates } from './aggregates.ts';
 import { cases as demo } from './demo.ts';
 import { cases as distinct } from './distinct.ts';
+import { cases as edge } from './edge.ts';
 import { cases as groupBy } from './group-by.ts';
 import { cases as joins } from './joins.ts';
 import { cases as orderLimit } from './order-limit.ts';
@@ -28,4 +29,5 @@ export const allCases: DiffCase[] = [
   ...passthrough,
   ...demo,
   ...tpchVariants,
+  ...edge,
 ];

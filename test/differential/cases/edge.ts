@@ -1,0 +1,107 @@
+// Shapes a careful splitter gets wrong easily: lateral joins, ONLY, NATURAL/USING joins, array params,
+// collations inside aggregates, scalar subqueries beside aggregates, expressions over aggregates.
+import type { DiffCase } from '../case.ts';
+
+export const cases: DiffCase[] = [
+  {
+    name: 'edge: FILTER in the select list and in HAVING',
+    sql: 'SELECT g, count(*) FILTER (WHERE b) FROM t_facts GROUP BY g HAVING count(*) FILTER (WHERE b) > 10 ORDER BY g',
+    ordered: true,
+    expectSplit: true,
+  },
+  {
+    name: 'edge: expression over aggregates ordered by its alias',
+    sql: 'SELECT g, sum(i4) * 2 + 1 AS x FROM t_facts GROUP BY g ORDER BY x DESC NULLS LAST, g LIMIT 3',
+    ordered: true,
+    expectSplit: true,
+  },
+  {
+    name: 'edge: HAVING on a boolean aggregate only',
+    sql: 'SELECT g FROM t_facts GROUP BY g HAVING bool_or(b) ORDER BY g',
+    ordered: true,
+    expectSplit: true,
+  },
+  {
+    name: 'edge: lateral aggregate per row',
+    sql: 'SELECT count(*), sum(x.c) FROM t_facts f, LATERAL (SELECT count(*) AS c FROM t_dim d WHERE d.g = f.g) x',
+    expectSplit: true,
+  },
+  {
+    name: 'edge: max over an explicit C collation',
+    sql: 'SELECT max(name COLLATE "C"), min(name COLLATE "C") FROM t_facts',
+    expectSplit: true,
+  },
+  {
+    name: 'edge: uncorrelated scalar subquery beside aggregates',
+    sql: 'SELECT (SELECT max(id) FROM t_dim) AS top_dim, count(*), sum(i4) FROM t_facts',
+    expectSplit: true,
+  },
+  {
+    name: 'edge: group key not selected, ordered by an aggregate',
+    sql: 'SELECT count(*) FROM t_facts GROUP BY g ORDER BY count(*) DESC, 1',
+    ordered: true,
+    expectSplit: true,
+  },
+  {
+    name: 'edge: constant target grouped',
+    sql: 'SELECT 1 AS one, g FROM t_facts GROUP BY g ORDER BY g',
+    ordered: true,
+    expectSplit: true,
+  },
+  {
+    name: 'edge: rows ordered by an explicit collation',
+    sql: 'SELECT id, name FROM t_facts WHERE name IS NOT NULL ORDER BY name COLLATE "C", id LIMIT 25',
+    ordered: true,
+    expectSplit: true,
+  },
+  {
+    name: 'edge: star ordered and limited',
+    sql: 'SELECT * FROM t_facts ORDER BY id DESC LIMIT 5',
+    ordered: true,
+    expectSplit: true,
+  },
+  {
+    name: 'edge: array parameter',
+    sql: 'SELECT g, count(*) FROM t_facts WHERE id = ANY($1::bigint[]) GROUP BY g ORDER BY g',
+    params: ['{1,2,3,500,19999,20000,123456}'],
+    ordered: true,
+    expectSplit: true,
+  },
+  {
+    name: 'edge: self join with USING',
+    sql: 'SELECT count(*), sum(a.i4) FROM t_facts a JOIN t_facts b USING (id) WHERE b.g < 5',
+    expectSplit: true,
+  },
+  {
+    name: 'edge: NATURAL join',
+    sql: 'SELECT count(*) FROM t_facts NATURAL JOIN t_dim',
+    expectSplit: true,
+  },
+  {
+    name: 'edge: ONLY',
+    sql: 'SELECT count(*), sum(i4) FROM ONLY t_facts',
+    expectSplit: true,
+  },
+  {
+    name: 'edge: TABLE shorthand',
+    sql: 'TABLE t_dim',
+  },
+  {
+    name: 'edge: correlated EXISTS with an extra filter',
+    sql: `SELECT g, count(*) FROM t_facts WHERE EXISTS (SELECT 1 FROM t_dim WHERE t_dim.g = t_facts.g AND t_dim.g > 3)
+      GROUP BY g ORDER BY g`,
+    ordered: true,
+    expectSplit: true,
+  },
+  {
+    name: 'edge: aggregate of a CASE over a subquery result',
+    sql: `SELECT sum(CASE WHEN i4 > (SELECT avg(i4) FROM t_facts) THEN 1 ELSE 0 END) AS above FROM t_facts`,
+    expectSplit: true,
+  },
+  {
+    name: 'edge: DISTINCT over aggregates',
+    sql: 'SELECT DISTINCT count(*) > 100 AS big FROM t_facts GROUP BY g ORDER BY 1',
+    ordered: true,
+    expectSplit: true,
+  },
+];
