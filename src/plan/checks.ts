@@ -1,7 +1,7 @@
 // Reasons a statement must pass through unchanged: each check names the construct the splitter cannot prove safe.
 
 import type { CatalogView } from '../catalog/types.ts';
-import { type Ast, funcName, walk } from '../sql/ast.ts';
+import { type Ast, columnRefNames, funcName, walk } from '../sql/ast.ts';
 
 /** Functions whose value depends on when the transaction or statement started: shards start at other times. */
 const TIME_FUNCTIONS = new Set([
@@ -78,6 +78,94 @@ export function unsupportedConstruct(sel: Ast, catalog: CatalogView): string | u
       default:
         return undefined;
     }
+  });
+  return reason;
+}
+
+/** Names a SELECT's FROM clause defines (aliases, relation names) and whether all its items are plain tables. */
+function fromScope(
+  sel: Ast,
+  catalog: CatalogView,
+  cteColumns: ReadonlyMap<string, string[]>,
+): { names: Set<string>; columns: Set<string> } {
+  const names = new Set<string>();
+  const columns = new Set<string>();
+  const visit = (item: Ast): void => {
+    if (item?.RangeVar) {
+      const rv = item.RangeVar;
+      names.add(rv.alias?.aliasname ?? rv.relname);
+      const cte = rv.schemaname ? undefined : cteColumns.get(rv.relname);
+      const info = cte
+        ? undefined
+        : catalog.table([rv.catalogname, rv.schemaname, rv.relname].filter((x): x is string => !!x));
+      if (rv.alias?.colnames) return;
+      for (const c of cte ?? info?.columns.map((x) => x.name) ?? []) columns.add(c);
+    } else if (item?.JoinExpr) {
+      if (item.JoinExpr.alias) names.add(item.JoinExpr.alias.aliasname);
+      visit(item.JoinExpr.larg);
+      visit(item.JoinExpr.rarg);
+    } else {
+      const alias = item?.RangeSubselect?.alias ?? item?.RangeFunction?.alias ?? item?.RangeTableFunc?.alias;
+      if (alias?.aliasname) names.add(alias.aliasname);
+    }
+  };
+  for (const item of sel.fromClause ?? []) visit(item);
+  return { names, columns };
+}
+
+/**
+ * An aggregate inside a subquery whose arguments are columns of an outer query belongs to that outer query
+ * (`SELECT (SELECT max(f.x) FROM d) FROM f` aggregates f). Such statements pass through: each chunk would
+ * aggregate only its own rows. An aggregate is proven local when every column it reads resolves in its
+ * own subquery's FROM clause.
+ */
+export function outerAggregateInSubquery(stmt: Ast, catalog: CatalogView): string | undefined {
+  let reason: string | undefined;
+  // Output columns of the statement's CTEs, where they can be named without binding.
+  const cteColumns = new Map<string, string[]>();
+  walk(stmt, (n, kind) => {
+    if (kind !== 'CommonTableExpr') return undefined;
+    const cte = n.CommonTableExpr;
+    const explicit = (cte.aliascolnames ?? []).map((x: Ast) => x.String?.sval as string);
+    const targets: Ast[] = cte.ctequery?.SelectStmt?.targetList ?? [];
+    const named = targets.map((t) => t.ResTarget?.name ?? columnRefNames(t.ResTarget?.val)?.at(-1));
+    const cols = explicit.length > 0 ? explicit : named.every((x) => typeof x === 'string') ? named : [];
+    cteColumns.set(cte.ctename, cols);
+    return undefined;
+  });
+  walk(stmt, (n, kind) => {
+    if (reason || kind !== 'SubLink') return reason ? false : undefined;
+    const bodies: Ast[] = [];
+    const collect = (s: Ast): void => {
+      if (!s) return;
+      if (s.op && s.op !== 'SETOP_NONE') {
+        collect(s.larg);
+        collect(s.rarg);
+      } else bodies.push(s);
+    };
+    collect(n.SubLink.subselect?.SelectStmt);
+    for (const body of bodies) {
+      const scope = fromScope(body, catalog, cteColumns);
+      walk([body.targetList, body.havingClause, body.sortClause], (m, k) => {
+        if (k === 'SubLink' || reason) return false;
+        if (k !== 'FuncCall' || !(catalog.func(funcName(m)?.name ?? '')?.isAggregate || m.FuncCall.agg_star))
+          return undefined;
+        walk([m.FuncCall.args, m.FuncCall.agg_filter, m.FuncCall.agg_order], (c, ck) => {
+          if (ck !== 'ColumnRef' || reason) return undefined;
+          const names = columnRefNames(c);
+          if (!names) return undefined;
+          const local =
+            names.length >= 2
+              ? scope.names.has(names[names.length - 2] as string)
+              : scope.columns.has(names[0] as string);
+          if (!local)
+            reason = `aggregate ${funcName(m)?.name}() in a subquery may aggregate the outer query's rows`;
+          return undefined;
+        });
+        return false;
+      });
+    }
+    return undefined;
   });
   return reason;
 }

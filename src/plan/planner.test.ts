@@ -116,6 +116,8 @@ describe('planStatement: passthrough with a reason', () => {
     ['SELECT count(DISTINCT x + 1) FROM big', /DISTINCT or ordered aggregate over an expression/],
     ['SELECT id, g FROM big LIMIT $1 + 1', /LIMIT\/OFFSET given by an expression/],
     ['INSERT INTO big VALUES (1)', /not a SELECT/],
+    ['SELECT (SELECT max(b.x) FROM small LIMIT 1) FROM big b', /aggregate the outer query/],
+    ['SELECT (SELECT sum(g) FROM small) FROM big', /aggregate the outer query/],
   ])('%s', (sql, reason) => {
     const p = plan(sql);
     expect(p.kind).toBe('passthrough');

@@ -104,4 +104,18 @@ export const cases: DiffCase[] = [
     ordered: true,
     expectSplit: true,
   },
+  {
+    // max(f.i4) belongs to the outer query: one row for the whole table, not one per chunk.
+    name: 'edge: outer aggregate inside a scalar subquery',
+    sql: 'SELECT (SELECT max(f.i4) FROM t_dim LIMIT 1) FROM t_facts f',
+  },
+  {
+    name: 'edge: unqualified outer aggregate inside a scalar subquery',
+    sql: 'SELECT (SELECT max(i4) + 0 FROM t_dim LIMIT 1) AS m FROM t_facts',
+  },
+  {
+    name: 'edge: local aggregate inside a scalar subquery per row',
+    sql: 'SELECT id, (SELECT max(weight) FROM t_dim d WHERE d.g = f.g) AS w FROM t_facts f WHERE id <= 200',
+    expectSplit: true,
+  },
 ];
