@@ -12,6 +12,39 @@ const TIME_FUNCTIONS = new Set([
   'timeofday',
 ]);
 
+/** Stable functions whose value depends on the session (backend, connection): every shard has its own. */
+const SESSION_FUNCTIONS = new Set([
+  'pg_backend_pid',
+  'inet_client_addr',
+  'inet_client_port',
+  'inet_server_addr',
+  'inet_server_port',
+  'current_query',
+  'pg_my_temp_schema',
+  'pg_trigger_depth',
+  'pg_current_xact_id_if_assigned',
+  'txid_current_if_assigned',
+  'pg_stat_get_activity',
+  'pg_blocking_pids',
+]);
+
+/** Settings every shard runs with the statement's own value of (see the coordinator), or server-wide ones. */
+const SHARED_SETTINGS = new Set([
+  'timezone',
+  'datestyle',
+  'intervalstyle',
+  'search_path',
+  'bytea_output',
+  'lc_monetary',
+  'server_version',
+  'server_version_num',
+  'server_encoding',
+  'block_size',
+  'integer_datetimes',
+  'standard_conforming_strings',
+  'max_connections',
+]);
+
 /** Function names and relation names a statement mentions, to prefetch from the catalog. */
 export function mentionedNames(stmt: Ast): { functions: string[]; tables: string[][] } {
   const functions = new Set<string>();
@@ -45,6 +78,14 @@ export function unsupportedConstruct(sel: Ast, catalog: CatalogView): string | u
         if (n.SelectStmt.lockingClause)
           return fail('FOR UPDATE/SHARE locks rows and must run on the client session');
         if (n.SelectStmt.withClause?.recursive) return fail('recursive CTE');
+        // Every shard evaluates subqueries on its own: LIMIT without ORDER BY may pick other rows in each.
+        if (
+          n.SelectStmt !== sel &&
+          (n.SelectStmt.limitCount || n.SelectStmt.limitOffset) &&
+          !n.SelectStmt.sortClause
+        ) {
+          return fail('LIMIT without ORDER BY in a subquery may pick other rows in each shard');
+        }
         return undefined;
       case 'CommonTableExpr': {
         const q = n.CommonTableExpr.ctequery;
@@ -69,6 +110,14 @@ export function unsupportedConstruct(sel: Ast, catalog: CatalogView): string | u
         const name = funcName(n)?.name ?? '';
         if (f.over) return fail(`window function ${name}() needs all rows of its partition`);
         if (TIME_FUNCTIONS.has(name)) return fail(`${name}() differs between shard transactions`);
+        if (SESSION_FUNCTIONS.has(name))
+          return fail(`${name}() depends on the session, and every shard has its own`);
+        if (name === 'current_setting') {
+          const arg = f.args?.[0]?.A_Const?.sval?.sval as string | undefined;
+          if (!arg || !SHARED_SETTINGS.has(arg.toLowerCase())) {
+            return fail('current_setting() of a setting the shards may not share');
+          }
+        }
         const info = catalog.func(name);
         if (!info) return fail(`unknown function ${name}()`);
         if (info.isVolatile) return fail(`volatile function ${name}() may give other values per shard`);

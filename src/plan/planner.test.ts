@@ -116,8 +116,14 @@ describe('planStatement: passthrough with a reason', () => {
     ['SELECT count(DISTINCT x + 1) FROM big', /DISTINCT or ordered aggregate over an expression/],
     ['SELECT id, g FROM big LIMIT $1 + 1', /LIMIT\/OFFSET given by an expression/],
     ['INSERT INTO big VALUES (1)', /not a SELECT/],
-    ['SELECT (SELECT max(b.x) FROM small LIMIT 1) FROM big b', /aggregate the outer query/],
+    ['SELECT (SELECT max(b.x) FROM (SELECT 1) AS one) FROM big b', /aggregate the outer query/],
     ['SELECT (SELECT sum(g) FROM small) FROM big', /aggregate the outer query/],
+    ['SELECT pg_backend_pid(), count(*) FROM big', /depends on the session/],
+    ["SELECT current_setting('application_name'), count(*) FROM big", /may not share/],
+    [
+      'SELECT count(*) FROM big WHERE g IN (SELECT id FROM small LIMIT 3)',
+      /LIMIT without ORDER BY in a subquery/,
+    ],
   ])('%s', (sql, reason) => {
     const p = plan(sql);
     expect(p.kind).toBe('passthrough');

@@ -107,11 +107,11 @@ export const cases: DiffCase[] = [
   {
     // max(f.i4) belongs to the outer query: one row for the whole table, not one per chunk.
     name: 'edge: outer aggregate inside a scalar subquery',
-    sql: 'SELECT (SELECT max(f.i4) FROM t_dim LIMIT 1) FROM t_facts f',
+    sql: 'SELECT (SELECT max(f.i4) FROM (SELECT 1) AS one) FROM t_facts f',
   },
   {
     name: 'edge: unqualified outer aggregate inside a scalar subquery',
-    sql: 'SELECT (SELECT max(i4) + 0 FROM t_dim LIMIT 1) AS m FROM t_facts',
+    sql: 'SELECT (SELECT max(i4) + 0 FROM (SELECT 1) AS one) AS m FROM t_facts',
   },
   {
     name: 'edge: local aggregate inside a scalar subquery per row',
