@@ -130,7 +130,17 @@ describe('worker', () => {
 
 describe('serve', () => {
   it('serves /healthz and /api/workers on the suite database, and shuts down on SIGTERM', async () => {
-    const child = start(['serve', '--database-url', databaseUrl, '--workers', '2', '--http-port', '0']);
+    const child = start([
+      'serve',
+      '--database-url',
+      databaseUrl,
+      '--workers',
+      '2',
+      '--http-port',
+      '0',
+      '--pg-port',
+      '0',
+    ]);
     const [, url] = await waitForLine(child, /HTTP API: (http:\/\/127\.0\.0\.1:\d+)/);
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);
@@ -145,6 +155,8 @@ describe('serve', () => {
   it('adds static workers from --worker-url beside local ones, and serves /metrics', async () => {
     const child = start([
       'serve',
+      '--pg-port',
+      '0',
       '--database-url',
       databaseUrl,
       '--workers',

@@ -10,7 +10,7 @@ import { redact, SERVER_FLAGS, serverFlags, startServer } from './serve.ts';
 export const demoCommand: Command = {
   name: 'demo',
   help: `
-Usage: mini-balancer demo [--workers N] [--http-port N] [--data-dir DIR] [--reset] [--database-url URL]
+Usage: mini-balancer demo [--workers N] [--http-port N] [--pg-port N] [--data-dir DIR] [--reset] [--database-url URL]
 
 Starts an embedded PostgreSQL kept in DIR/pgdata (fast after the first start), loads the demo data and
 TPC-H at scale factor 0.01 into database ${DEMO_DATABASE} (only once), then the coordinator, N local
@@ -27,6 +27,7 @@ Options:
   --worker-concurrency N  chunks a worker runs at once, default 4 (env MB_WORKER_CONCURRENCY)
   --http-host H        address of the HTTP API, default 127.0.0.1 (env MB_HTTP_HOST)
   --http-port N        port of the HTTP API, default 8080      (env MB_HTTP_PORT)
+  --pg-port N          PostgreSQL protocol gateway on 127.0.0.1, default 6432; 0 picks one (env MB_PG_PORT)
   --data-dir DIR       where the embedded PostgreSQL lives, default .mini-balancer (env MB_DATA_DIR)
   --reset              drop the demo database and load it again
   --database-url URL   use this PostgreSQL server instead of the embedded one (env MB_DATABASE_URL)
@@ -64,7 +65,7 @@ Options:
     }
     // The embedded server's password is the well-known default; an external server's is not printed.
     const shownUrl = external === undefined ? db.databaseUrl : redact(db.databaseUrl);
-    process.stdout.write(banner(server.httpUrl, shownUrl, db.tables, serverOpts.workers));
+    process.stdout.write(banner(server.httpUrl, shownUrl, db.tables, serverOpts.workers, server.pgPort));
     // From here on our handlers shut down in order: HTTP API, workers, PostgreSQL.
     releaseExitHooks();
     const signal = await untilShutdownSignal();
@@ -74,7 +75,13 @@ Options:
   },
 };
 
-function banner(httpUrl: string, databaseUrl: string, tables: TableCount[], workers: number): string {
+function banner(
+  httpUrl: string,
+  databaseUrl: string,
+  tables: TableCount[],
+  workers: number,
+  pgPort: number | null,
+): string {
   const width = Math.max(...tables.map((t) => t.name.length), 5);
   const rows = tables.map(
     (t) => `    ${t.name.padEnd(width)}  ${t.rows.toLocaleString('en-US').padStart(10)}`,
@@ -88,6 +95,7 @@ function banner(httpUrl: string, databaseUrl: string, tables: TableCount[], work
     '',
     'Try:',
     `  curl -s -X POST ${httpUrl}/api/query -H 'content-type: application/json' -d '${body}'`,
+    ...(pgPort === null ? [] : [`  psql "${throughGateway(databaseUrl, pgPort)}"`]),
     '',
     'Tables loaded:',
     ...rows,
@@ -95,4 +103,16 @@ function banner(httpUrl: string, databaseUrl: string, tables: TableCount[], work
     'Press Ctrl-C to stop.',
     '',
   ].join('\n');
+}
+
+/** The database URL with the gateway's address instead of PostgreSQL's, for psql and other clients. */
+function throughGateway(databaseUrl: string, port: number): string {
+  try {
+    const u = new URL(databaseUrl);
+    u.hostname = '127.0.0.1';
+    u.port = String(port);
+    return u.toString();
+  } catch {
+    return `postgresql://127.0.0.1:${port}/`;
+  }
 }

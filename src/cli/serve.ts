@@ -5,6 +5,7 @@ import { DEFAULT_HEALTH_INTERVAL_MS, HealthChecker } from '../cluster/health.ts'
 import { type LocalFleet, startLocalFleet } from '../cluster/local-fleet.ts';
 import { DEFAULT_WORKER_CONCURRENCY, WorkerRegistry } from '../cluster/registry.ts';
 import { Coordinator } from '../exec/coordinator.ts';
+import { startGatewayServer } from '../gateway/server.ts';
 import { startHttpServer } from '../http/server.ts';
 import {
   boundedStep,
@@ -44,6 +45,8 @@ export interface ServerOptions {
   httpHost?: string;
   /** 0 picks a free port (default 8080). */
   httpPort?: number;
+  /** Port of the PostgreSQL protocol gateway on 127.0.0.1; 0 picks a free port; absent: no gateway (the CLI default is 6432). */
+  pgPort?: number;
   /** Shared secret between coordinator and workers (random by default). */
   secret?: string;
   logger?: Logger;
@@ -51,6 +54,8 @@ export interface ServerOptions {
 
 export interface RunningServer {
   httpUrl: string;
+  /** The PostgreSQL protocol gateway's port on 127.0.0.1, or null when it was not started. */
+  pgPort: number | null;
   coordinator: Coordinator;
   /** The local worker processes. */
   fleet: LocalFleet;
@@ -119,16 +124,30 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       fleet: registry,
       workerApi: { registry, secret, logger },
     });
+    const gateway =
+      opts.pgPort === undefined
+        ? null
+        : await startGatewayServer({
+            databaseUrl: opts.databaseUrl,
+            coordinator,
+            port: opts.pgPort,
+            logger,
+          }).catch(async (err) => {
+            await http.close();
+            throw err;
+          });
     const running = coordinator;
     let stopped: Promise<void> | null = null;
     return {
       httpUrl: http.url,
+      pgPort: gateway?.port ?? null,
       coordinator: running,
       fleet,
       registry,
       health,
       stop: () => {
         stopped ??= (async () => {
+          if (gateway) await boundedStep('close the PostgreSQL gateway', 5000, logger, () => gateway.close());
           await boundedStep('close the HTTP API', 10_000, logger, () => http.close());
           await boundedStep('close the coordinator', 5000, logger, () => running.close());
           await health.stop();
@@ -149,7 +168,7 @@ export const serveCommand: Command = {
   name: 'serve',
   help: `
 Usage: mini-balancer serve --database-url URL [--workers N] [--worker-url URL ...] [--http-host H]
-                           [--http-port N] [--secret S] [--health-interval-ms N] [--worker-concurrency N]
+                           [--http-port N] [--pg-port N] [--secret S] [--health-interval-ms N] [--worker-concurrency N]
 
 Starts N local worker processes, the coordinator and the HTTP API (POST /api/query, POST /api/explain,
 GET /api/workers, GET /metrics, GET /healthz). Workers started elsewhere join with
@@ -170,6 +189,7 @@ Options:
                           default 500 (env MB_COST_THRESHOLD)
   --http-host H        address of the HTTP API, default 127.0.0.1 (env MB_HTTP_HOST)
   --http-port N        port of the HTTP API, default 8080; 0 picks one (env MB_HTTP_PORT)
+  --pg-port N          PostgreSQL protocol gateway on 127.0.0.1, default 6432; 0 picks one (env MB_PG_PORT)
   --secret S           coordinator-worker secret, random by default (env MB_WORKER_SECRET)
   -h, --help           show this help
 `,
@@ -187,7 +207,8 @@ Options:
     const logger = createLogger('mini-balancer');
     const server = await startServer({ ...opts, logger });
     process.stdout.write(
-      `mini-balancer is serving ${redact(opts.databaseUrl)}\n  HTTP API: ${server.httpUrl}\n`,
+      `mini-balancer is serving ${redact(opts.databaseUrl)}\n  HTTP API: ${server.httpUrl}\n` +
+        (server.pgPort === null ? '' : `  PostgreSQL protocol: 127.0.0.1:${server.pgPort}\n`),
     );
     const signal = await untilShutdownSignal();
     logger.info({ signal }, 'shutting down');
@@ -203,6 +224,7 @@ export const SERVER_FLAGS = {
   'chunk-timeout-ms': { type: 'string' },
   'max-attempts': { type: 'string' },
   'cost-threshold': { type: 'string' },
+  'pg-port': { type: 'string' },
 } as const;
 
 /** The flags `serve` and `demo` share. */
@@ -227,6 +249,7 @@ export function serverFlags(flags: Flags, databaseUrl: string): Omit<ServerOptio
     ),
     httpHost: flagOrEnv(flags['http-host'], 'MB_HTTP_HOST', '127.0.0.1') as string,
     httpPort: intValue(flagOrEnv(str(flags['http-port']), 'MB_HTTP_PORT'), 'http-port', 0, 65535, 8080),
+    pgPort: intValue(flagOrEnv(str(flags['pg-port']), 'MB_PG_PORT'), 'pg-port', 0, 65535, 6432),
   };
   const chunkTimeout = flagOrEnv(str(flags['chunk-timeout-ms']), 'MB_CHUNK_TIMEOUT_MS');
   if (chunkTimeout !== undefined)

@@ -61,7 +61,8 @@ export class HealthChecker {
     this.registry = opts.registry;
     this.log = opts.logger.child({ component: 'health' });
     this.intervalMs = opts.intervalMs ?? DEFAULT_HEALTH_INTERVAL_MS;
-    this.timeoutMs = opts.timeoutMs ?? Math.max(1, Math.min(1000, Math.floor(this.intervalMs / 2)));
+    // Half the interval, but never under 250 ms: a busy machine answers /readyz slowly, not never.
+    this.timeoutMs = opts.timeoutMs ?? Math.min(1000, Math.max(250, Math.floor(this.intervalMs / 2)));
     this.firstTimeoutMs = Math.max(this.timeoutMs, FIRST_CHECK_TIMEOUT_MS);
     this.misses = opts.misses ?? 2;
     this.forgetAfterMs = opts.forgetAfterMs ?? DEFAULT_FORGET_AFTER_MS;

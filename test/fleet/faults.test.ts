@@ -8,12 +8,20 @@ import { type RunningServer, startServer } from '../../src/cli/serve.ts';
 const SETUP = `
   CREATE OR REPLACE FUNCTION fleet_slow(x int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS
     $$ BEGIN PERFORM pg_sleep(0.008); RETURN x; END $$;
+  CREATE OR REPLACE FUNCTION fleet_slower(x int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS
+    $$ BEGIN PERFORM pg_sleep(0.025); RETURN x; END $$;
   DROP TABLE IF EXISTS fleet_rows;
-  CREATE TABLE fleet_rows (id int PRIMARY KEY, grp int NOT NULL, v numeric(12,2) NOT NULL);
-  INSERT INTO fleet_rows SELECT i, i % 7, i * 1.5 FROM generate_series(1, 1280) i;
+  CREATE TABLE fleet_rows (id int PRIMARY KEY, grp int NOT NULL, v numeric(12,2) NOT NULL, pad text NOT NULL);
+  -- About 7 rows per page, so 64 block-range chunks hold ~20 rows each (ctid chunks are whole pages).
+  INSERT INTO fleet_rows SELECT i, i % 7, i * 1.5,
+    (SELECT string_agg(md5(i::text || '/' || g::text), '') FROM generate_series(1, 30) g)
+  FROM generate_series(1, 1280) i;
   ANALYZE fleet_rows;`;
 const BIG = 'SELECT grp, count(*), sum(fleet_slow(id)), avg(v) FROM fleet_rows GROUP BY grp ORDER BY grp';
 const SMALL = 'SELECT count(*), sum(v) FROM fleet_rows WHERE id <= 64';
+// About 2 s of chunk work on 12 worker slots: long enough that small statements visibly overtake it.
+const HEAVY =
+  'SELECT grp, count(*), sum(fleet_slower(id)) FROM fleet_rows WHERE id <= 640 GROUP BY grp ORDER BY grp';
 
 interface QueryBody {
   plan: { mode: string };
@@ -23,7 +31,7 @@ interface QueryBody {
 
 let server: RunningServer;
 let admin: pg.Client;
-let want: { big: unknown[][]; small: unknown[][] };
+let want: { big: unknown[][]; small: unknown[][]; heavy: unknown[][] };
 
 async function query(body: Record<string, unknown>, signal?: AbortSignal) {
   const res = await fetch(`${server.httpUrl}/api/query`, {
@@ -72,6 +80,7 @@ beforeAll(async () => {
   want = {
     big: (await admin.query({ text: BIG, rowMode: 'array' })).rows,
     small: (await admin.query({ text: SMALL, rowMode: 'array' })).rows,
+    heavy: (await admin.query({ text: HEAVY.replace('fleet_slower(id)', 'id'), rowMode: 'array' })).rows,
   };
   server = await startServer({
     databaseUrl,
@@ -87,7 +96,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop();
-  await admin?.query('DROP TABLE IF EXISTS fleet_rows; DROP FUNCTION IF EXISTS fleet_slow(int)');
+  await admin?.query(
+    'DROP TABLE IF EXISTS fleet_rows; DROP FUNCTION IF EXISTS fleet_slow(int); DROP FUNCTION IF EXISTS fleet_slower(int)',
+  );
   await admin?.end();
 });
 
@@ -153,7 +164,7 @@ describe('worker faults', () => {
 
   it('20 concurrent statements through 3 workers: all exact, small ones finish while a big one runs', async () => {
     const started = Date.now();
-    const big = query({ sql: BIG, mode: 'parallel', chunks: 64 }).then((r) => ({
+    const big = query({ sql: HEAVY, mode: 'parallel', chunks: 64 }).then((r) => ({
       r,
       at: Date.now() - started,
     }));
@@ -167,7 +178,7 @@ describe('worker faults', () => {
       ),
     );
     const [b, ...s] = await Promise.all([big, ...smalls]);
-    expect(b?.r.body.rows).toEqual(want.big);
+    expect(b?.r.body.rows, JSON.stringify(b?.r.body.error ?? b?.r.body.plan)).toEqual(want.heavy);
     for (const [i, x] of s.entries()) {
       expect(x.r.status).toBe(200);
       if (i % 2) expect(x.r.body.rows).toEqual(want.small);
