@@ -1,6 +1,7 @@
 // Validates the JSON body of /api/query and /api/explain into a QueryRequest (08P01 / 22023 on bad input).
 import { invalidParameter, invalidRequest } from '../errors/codes.ts';
 import type { QueryMode, QueryRequest } from '../exec/api.ts';
+import { parseJsonObject } from './json-body.ts';
 
 const MODES: readonly QueryMode[] = ['auto', 'parallel', 'passthrough'];
 const KEYS = new Set(['sql', 'params', 'mode', 'chunks']);
@@ -14,16 +15,7 @@ export const MAX_CHUNKS = 1024;
  *   parseQueryBody('{"sql":"SELECT $1::int","params":["1"]}'); // { sql: 'SELECT $1::int', params: ['1'] }
  */
 export function parseQueryBody(text: string): QueryRequest {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw invalidRequest('request body is not valid JSON');
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw invalidRequest('request body must be a JSON object');
-  }
-  const b = body as Record<string, unknown>;
+  const b = parseJsonObject(text);
   if (typeof b.sql !== 'string' || b.sql.trim() === '') {
     throw invalidRequest('request body must have "sql", a non-empty string');
   }

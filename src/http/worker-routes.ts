@@ -6,12 +6,12 @@ import {
   duplicateObject,
   invalidAuthorization,
   invalidParameter,
-  invalidRequest,
   objectNotInPrerequisiteState,
   undefinedObject,
 } from '../errors/codes.ts';
 import { PgError } from '../errors/pg-error.ts';
 import { bearerMatches } from '../worker/auth.ts';
+import { parseJsonObject } from './json-body.ts';
 import { BodyTooLargeError, readBody } from './read-body.ts';
 import { type Handler, HttpError, type Routes, sendJson } from './respond.ts';
 
@@ -110,16 +110,7 @@ async function jsonBody(req: http.IncomingMessage): Promise<Record<string, unkno
       throw new HttpError(413, new PgError({ code: '54000', message: err.message }));
     throw err;
   }
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw invalidRequest('request body is not valid JSON');
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw invalidRequest('request body must be a JSON object');
-  }
-  return body as Record<string, unknown>;
+  return parseJsonObject(text);
 }
 
 function parseId(body: Record<string, unknown>): string {
