@@ -118,4 +118,38 @@ export const cases: DiffCase[] = [
     sql: 'SELECT id, (SELECT max(weight) FROM t_dim d WHERE d.g = f.g) AS w FROM t_facts f WHERE id <= 200',
     expectSplit: true,
   },
+  {
+    name: 'edge: FILTER with a collation-dependent comparison',
+    sql: "SELECT sum(i4) FILTER (WHERE name > 'm'), count(*) FILTER (WHERE name < 'B') FROM t_facts",
+    expectSplit: true,
+  },
+  {
+    name: 'edge: interval arithmetic over aggregates',
+    sql: 'SELECT g, max(ts) - min(ts) AS span FROM t_facts GROUP BY g ORDER BY 2 DESC NULLS LAST, 1 LIMIT 3',
+    ordered: true,
+    expectSplit: true,
+  },
+  {
+    name: 'edge: semi-join of the split table with itself',
+    sql: 'SELECT count(*), sum(i8) FROM t_facts WHERE id IN (SELECT id FROM t_facts WHERE g = 3)',
+    expectSplit: true,
+  },
+  {
+    name: 'edge: DISTINCT pairs ordered NULLS FIRST',
+    sql: 'SELECT DISTINCT g, cat FROM t_facts ORDER BY cat NULLS FIRST, g',
+    ordered: true,
+    expectSplit: true,
+  },
+  {
+    name: 'edge: casts and rounding over aggregates',
+    sql: 'SELECT avg(i4)::numeric(10,2), round(avg(n), 3), stddev(i4)::float8 > 0 AS spread FROM t_facts',
+    expectSplit: true,
+  },
+  {
+    name: 'edge: counting NULLs by group with HAVING',
+    sql: `SELECT g, count(*) FILTER (WHERE n IS NULL) AS nulls, count(n) FROM t_facts GROUP BY g
+      HAVING count(n) > 0 ORDER BY 2, 1`,
+    ordered: true,
+    expectSplit: true,
+  },
 ];
