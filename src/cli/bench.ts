@@ -2,6 +2,7 @@
 import pg from 'pg';
 import type { QueryMode } from '../exec/api.ts';
 import { releaseExitHooks } from '../pg/exit-hooks.ts';
+import { RAW_TEXT } from '../pg/raw-text.ts';
 import { type Command, flagOrEnv, intValue, parseFlags, str, UsageError } from './command.ts';
 import { openDemoDatabase } from './demo-database.ts';
 import { createLogger } from './logger.ts';
@@ -31,7 +32,6 @@ FROM orders GROUP BY o_orderpriority ORDER BY o_orderpriority`,
 ];
 
 const MODES: QueryMode[] = ['auto', 'parallel', 'passthrough'];
-const RAW_TEXT = { getTypeParser: () => (v: string) => v } as unknown as pg.CustomTypesConfig;
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);

@@ -9,6 +9,7 @@ import type { Fleet } from '../cluster/types.ts';
 import { invalidRequest } from '../errors/codes.ts';
 import { PgError, toPgError } from '../errors/pg-error.ts';
 import { buildFinalQuery, CannotMerge, fieldRoles } from '../merge/final-query.ts';
+import { RAW_TEXT } from '../pg/raw-text.ts';
 import { mentionedNames } from '../plan/checks.ts';
 import { planStatement } from '../plan/planner.ts';
 import type { DistributedPlan, ParallelPlan, UnionPlan } from '../plan/types.ts';
@@ -70,8 +71,6 @@ export const DEFAULT_COST_THRESHOLD = 500;
 /** Above this many estimated result rows, a plan that needs a final statement runs whole instead. */
 const MAX_MERGE_ROWS = 200_000;
 
-const rawText = { getTypeParser: () => (v: string) => v };
-
 export class Coordinator {
   private readonly pool: pg.Pool;
   private readonly catalog = new Catalog();
@@ -84,7 +83,7 @@ export class Coordinator {
   private readonly scheduler: Scheduler;
 
   constructor(private readonly opts: CoordinatorOptions) {
-    this.pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 32, types: rawText as never });
+    this.pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 32, types: RAW_TEXT });
     this.log = opts.logger;
     if (opts.fleet) this.fleet = opts.fleet;
     else if (opts.workers) this.fleet = listFleet(opts.workers);

@@ -7,10 +7,10 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { type RunningServer, startServer } from '../cli/serve.ts';
 import type { QueryResult } from '../exec/api.ts';
+import { RAW_TEXT } from '../pg/raw-text.ts';
 import { MessageReader } from './message-reader.ts';
 
 const run = promisify(execFile);
-const rawText = { getTypeParser: () => (v: string) => v } as unknown as pg.CustomTypesConfig;
 const databaseUrl = inject('databaseUrl');
 
 let server: RunningServer;
@@ -30,7 +30,7 @@ beforeAll(async () => {
   u.hostname = '127.0.0.1';
   u.port = String(server.pgPort);
   gatewayUrl = u.toString();
-  direct = new pg.Client({ connectionString: databaseUrl, types: rawText });
+  direct = new pg.Client({ connectionString: databaseUrl, types: RAW_TEXT });
   await direct.connect();
 });
 
@@ -40,7 +40,7 @@ afterAll(async () => {
 });
 
 async function connect(): Promise<pg.Client> {
-  const c = new pg.Client({ connectionString: gatewayUrl, types: rawText });
+  const c = new pg.Client({ connectionString: gatewayUrl, types: RAW_TEXT });
   await c.connect();
   return c;
 }

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { workerUnavailable } from '../errors/codes.ts';
 import { type PgError, toPgError } from '../errors/pg-error.ts';
 import { BodyTooLargeError, readBody } from '../http/read-body.ts';
+import { RAW_TEXT } from '../pg/raw-text.ts';
 import { bearerMatches } from './auth.ts';
 import { cancelBackend } from './cancel.ts';
 import { ChunkAborted, runChunkTransaction } from './chunk-runner.ts';
@@ -35,7 +36,6 @@ export interface WorkerHandle {
 const MAX_CHUNK_BODY = 16 * 1024 * 1024;
 
 /** Every value stays PostgreSQL's own text output: the merger, not the worker, interprets types. */
-const RAW_TEXT = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig;
 
 /**
  * Starts a worker. Stateless: any worker can run any chunk.

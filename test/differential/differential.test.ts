@@ -2,6 +2,7 @@
 // 64 chunks; column names, type OIDs and rows must be identical.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RAW_TEXT } from '../../src/pg/raw-text.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import type { DiffCase } from './case.ts';
 import { allCases } from './cases/index.ts';
@@ -28,7 +29,7 @@ beforeAll(async () => {
   // Raw text for every type, exactly as PostgreSQL prints it; the session keeps the server's defaults.
   direct = new pg.Client({
     connectionString: stack.databaseUrl,
-    types: { getTypeParser: () => (v: string) => v } as unknown as pg.CustomTypesConfig,
+    types: RAW_TEXT,
   });
   await direct.connect();
 });

@@ -3,6 +3,7 @@ import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RunningServer, startServer } from '../../src/cli/serve.ts';
+import { RAW_TEXT } from '../../src/pg/raw-text.ts';
 
 // An immutable-declared slow function: the planner may split over it, and every chunk takes a while.
 const SETUP = `
@@ -73,7 +74,7 @@ beforeAll(async () => {
   const databaseUrl = inject('databaseUrl');
   admin = new pg.Client({
     connectionString: databaseUrl,
-    types: { getTypeParser: () => (v: string) => v } as never,
+    types: RAW_TEXT,
   });
   await admin.connect();
   await admin.query(SETUP);

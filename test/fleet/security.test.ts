@@ -3,10 +3,10 @@ import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Coordinator } from '../../src/exec/coordinator.ts';
+import { RAW_TEXT } from '../../src/pg/raw-text.ts';
 import { startWorker } from '../../src/worker/server.ts';
 
 const ROLE = 'mb_rls_analyst';
-const rawText = { getTypeParser: () => (v: string) => v } as unknown as pg.CustomTypesConfig;
 
 let admin: pg.Client;
 let direct: pg.Client;
@@ -52,7 +52,7 @@ beforeAll(async () => {
     logger,
   });
   await coordinator.init();
-  direct = new pg.Client({ connectionString: asRole(url), types: rawText });
+  direct = new pg.Client({ connectionString: asRole(url), types: RAW_TEXT });
   await direct.connect();
 });
 

@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { RAW_TEXT } from '../../src/pg/raw-text.ts';
 import { compareResults, type Result } from '../differential/compare.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { aggregateQueryArb } from './generate.ts';
@@ -21,7 +22,7 @@ beforeAll(async () => {
   stack = await startTestStack({ workers: 3 });
   direct = new pg.Client({
     connectionString: stack.databaseUrl,
-    types: { getTypeParser: () => (v: string) => v } as unknown as pg.CustomTypesConfig,
+    types: RAW_TEXT,
   });
   await direct.connect();
 });

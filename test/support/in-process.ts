@@ -3,6 +3,7 @@ import pg from 'pg';
 import pino from 'pino';
 import { inject } from 'vitest';
 import { Coordinator } from '../../src/exec/coordinator.ts';
+import { RAW_TEXT } from '../../src/pg/raw-text.ts';
 import { startWorker } from '../../src/worker/server.ts';
 
 export interface InProcessStack {
@@ -16,8 +17,6 @@ export interface InProcessStack {
   ): Promise<{ columns: { name: string; typeOid: number }[]; rows: (string | null)[][] }>;
   stop(): Promise<void>;
 }
-
-const rawText = { getTypeParser: () => (v: string) => v } as unknown as pg.CustomTypesConfig;
 
 export async function startInProcessStack(workers = 3): Promise<InProcessStack> {
   const databaseUrl = inject('databaseUrl');
@@ -35,7 +34,7 @@ export async function startInProcessStack(workers = 3): Promise<InProcessStack> 
     logger,
   });
   await coordinator.init();
-  const direct = new pg.Client({ connectionString: databaseUrl, types: rawText });
+  const direct = new pg.Client({ connectionString: databaseUrl, types: RAW_TEXT });
   await direct.connect();
   return {
     databaseUrl,
