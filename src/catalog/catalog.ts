@@ -1,8 +1,10 @@
 // Reads tables, keys, functions, types and statistics from PostgreSQL's system catalogs, with a short-lived cache.
-import type pg from 'pg';
+import type { SqlClient } from '../pg/sql-client.ts';
 import type { CatalogView, ColumnInfo, FunctionInfo, TableInfo } from './types.ts';
 
 const TTL_MS = 5_000;
+/** Above this many cached tables, stale entries are dropped. */
+const MAX_CACHED = 10_000;
 
 interface Cached<T> {
   at: number;
@@ -30,22 +32,40 @@ export class Catalog {
     return this.types.get(oid);
   }
 
+  /** Drops stale entries (many sessions with their own scopes would otherwise grow the maps). */
+  private evict(now: number): void {
+    for (const map of [this.tables, this.functions, this.bounds] as Map<string, Cached<unknown>>[]) {
+      for (const [k, v] of map) if (now - v.at >= TTL_MS) map.delete(k);
+    }
+  }
+
   invalidate(): void {
     this.tables.clear();
     this.functions.clear();
     this.bounds.clear();
   }
 
-  /** Fetches what `req` names (through `client`, in its transaction and search_path) and returns a view. */
-  async view(client: pg.ClientBase, req: CatalogRequest, searchPath = ''): Promise<CatalogView> {
+  /**
+   * Fetches what `req` names (through `client`, in its transaction and search_path) and returns a view.
+   * Table lookups are cached per `scope` and search_path: the scope names whatever else changes what a name
+   * means or may do (the role, a session's own temporary schema).
+   */
+  async view(
+    client: SqlClient,
+    req: CatalogRequest & { types?: number[] },
+    searchPath = '',
+    scope = '',
+  ): Promise<CatalogView> {
     const now = Date.now();
     const fresh = <T>(c: Cached<T> | undefined): c is Cached<T> => c !== undefined && now - c.at < TTL_MS;
-    const tableKey = (names: string[]) => `${searchPath}\u0000${names.join('\u0000')}`;
+    if (this.tables.size > MAX_CACHED) this.evict(now);
+    const tableKey = (names: string[]) => `${scope}\u0000${searchPath}\u0000${names.join('\u0000')}`;
     const missingTables = req.tables.filter((t) => !fresh(this.tables.get(tableKey(t))));
     if (missingTables.length > 0) await this.loadTables(client, missingTables, (t) => tableKey(t), now);
     const missingFuncs = [...new Set(req.functions)].filter((f) => !fresh(this.functions.get(f)));
     if (missingFuncs.length > 0) await this.loadFunctions(client, missingFuncs, now);
-    if (this.types.size === 0) await this.loadTypes(client);
+    // Types created since the last load (result or parameter types of this statement) reload the list.
+    if (this.types.size === 0 || req.types?.some((oid) => !this.types.has(oid))) await this.loadTypes(client);
     const tablesSeen: TableInfo[] = [];
     for (const t of req.tables) {
       const info = this.tables.get(tableKey(t))?.value;
@@ -61,14 +81,14 @@ export class Catalog {
   }
 
   private async loadTables(
-    client: pg.ClientBase,
+    client: SqlClient,
     names: string[][],
     key: (t: string[]) => string,
     now: number,
   ): Promise<void> {
     const quoted = names.map((parts) => parts.map((p) => `"${p.replace(/"/g, '""')}"`).join('.'));
     const res = await client.query({
-      text: `SELECT r.i, c.oid::int AS oid, n.nspname, c.relname, c.relkind, c.relhassubclass,
+      text: `SELECT r.i, c.oid::int AS oid, n.nspname, c.relname, c.relkind, c.relhassubclass, c.relpersistence,
                     (pg_relation_size(c.oid) / current_setting('block_size')::int)::int AS pages,
                     greatest(c.reltuples, 0)::float8 AS rows,
                     has_table_privilege(c.oid, 'SELECT') AS table_select,
@@ -98,6 +118,7 @@ export class Catalog {
         name: row.relname,
         relkind: row.relkind,
         hasSubclass: row.relhassubclass === true || row.relhassubclass === 't',
+        persistence: String(row.relpersistence ?? 'p'),
         pages: Number(row.pages),
         rows: Number(row.rows),
         primaryKey: row.pk ?? null,
@@ -117,7 +138,7 @@ export class Catalog {
     });
   }
 
-  private async loadFunctions(client: pg.ClientBase, names: string[], now: number): Promise<void> {
+  private async loadFunctions(client: SqlClient, names: string[], now: number): Promise<void> {
     const res = await client.query({
       text: `SELECT proname, bool_or(prokind = 'a') AS agg, bool_or(prokind = 'w') AS win, bool_or(provolatile = 'v') AS vol
                FROM pg_proc WHERE proname = ANY($1::text[]) GROUP BY proname`,
@@ -135,7 +156,7 @@ export class Catalog {
     for (const n of names) this.functions.set(n, { at: now, value: byName.get(n) ?? null });
   }
 
-  private async loadTypes(client: pg.ClientBase): Promise<void> {
+  private async loadTypes(client: SqlClient): Promise<void> {
     const res = await client.query(
       'SELECT t.oid::int AS oid, n.nspname, t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace',
     );
@@ -143,7 +164,7 @@ export class Catalog {
   }
 
   /** Split points for every rangeable key-ish column of the tables (primary key and indexed columns are cheap to keep). */
-  private async loadBounds(client: pg.ClientBase, tables: TableInfo[], now: number): Promise<void> {
+  private async loadBounds(client: SqlClient, tables: TableInfo[], now: number): Promise<void> {
     const want = tables.filter(
       (t) => !this.bounds.has(`${t.oid}.*`) || now - this.bounds.get(`${t.oid}.*`)!.at >= TTL_MS,
     );
@@ -183,11 +204,7 @@ export class Catalog {
 const INTEGER_TYPES = new Set(['int2', 'int4', 'int8']);
 const quoteIdent = (s: string): string => `"${s.replace(/"/g, '""')}"`;
 
-async function minMaxPoints(
-  client: pg.ClientBase,
-  t: TableInfo,
-  column: string,
-): Promise<string[] | undefined> {
+async function minMaxPoints(client: SqlClient, t: TableInfo, column: string): Promise<string[] | undefined> {
   await client.query('SAVEPOINT mb_minmax');
   try {
     const res = await client.query({

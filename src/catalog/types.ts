@@ -15,6 +15,8 @@ export interface TableInfo {
   /** pg_class.relkind: r table, p partitioned, m materialized view, v view, f foreign ... */
   relkind: string;
   hasSubclass: boolean;
+  /** pg_class.relpersistence: p permanent, u unlogged, t temporary (visible to one session only). */
+  persistence: string;
   pages: number;
   rows: number;
   columns: ColumnInfo[];

@@ -10,6 +10,7 @@ import { invalidRequest } from '../errors/codes.ts';
 import { PgError, toPgError } from '../errors/pg-error.ts';
 import { buildFinalQuery, CannotMerge, fieldRoles } from '../merge/final-query.ts';
 import { RAW_TEXT } from '../pg/raw-text.ts';
+import { fromPg, type SqlClient } from '../pg/sql-client.ts';
 import { mentionedNames } from '../plan/checks.ts';
 import { planStatement } from '../plan/planner.ts';
 import type { DistributedPlan, ParallelPlan, UnionPlan } from '../plan/types.ts';
@@ -17,7 +18,7 @@ import type { Ast } from '../sql/ast.ts';
 import { deparse, initParser, parseSql } from '../sql/parser.ts';
 import type { FieldInfo } from '../worker/protocol.ts';
 import type { QueryRequest, QueryResult, ShardStat } from './api.ts';
-import { describeStatement } from './describe.ts';
+import { type Description, describeStatement } from './describe.ts';
 import { Scheduler, type SchedulerOptions } from './scheduler.ts';
 import { planSummary } from './summary.ts';
 import type { WorkerRef } from './worker-client.ts';
@@ -42,9 +43,39 @@ export interface CoordinatorOptions {
   speculation?: SchedulerOptions['speculation'];
 }
 
+/**
+ * A client session that has a statement split on its own PostgreSQL connection (the gateway): planning, the
+ * snapshot, the final merge and any fallback run there, with the session's settings, role and temporary
+ * objects; the shards run with its role and result-affecting settings.
+ */
+export interface SessionTarget {
+  conn: SqlClient;
+  /** Parse + Describe on the session connection, with the parameter types the client declared. */
+  describe(sql: string): Promise<Description>;
+  /** The client's own REPEATABLE READ transaction block is open and has written nothing: split inside it. */
+  inTransaction: boolean;
+  /** current_user of the session. */
+  role: string;
+  /** The session's settings to run shards with (set_config names and current_setting values). */
+  settings: Record<string, string>;
+  searchPath: string;
+  /** Catalog cache scope: whatever besides search_path changes what names mean for this session. */
+  catalogScope: string;
+  /** The session's statement_timeout in ms (0: none). */
+  statementTimeoutMs: number;
+  /** Key under which a "too cheap to split" decision is remembered (see `precheck`). */
+  decisionKey: string;
+}
+
+/** A session statement the coordinator did not split: the client's backend runs it unchanged. */
+export interface NotSplit {
+  passthrough: true;
+  plan: Record<string, unknown>;
+}
+
 /** What running one statement's plan needs: the snapshot connection and the statement's description. */
 interface RunContext {
-  client: pg.PoolClient;
+  client: SqlClient;
   fields: FieldInfo[];
   paramTypes: number[];
   params: (string | null)[];
@@ -54,6 +85,9 @@ interface RunContext {
   deadline: number | undefined;
   /** The exported snapshot id (exported on first use). */
   snapshot: () => Promise<string>;
+  /** Role and settings the shards run with. */
+  role: string | null;
+  settings: Record<string, string>;
 }
 
 /** Settings whose values change query results; shards run with the coordinator session's values. */
@@ -71,7 +105,12 @@ export const DEFAULT_COST_THRESHOLD = 500;
 /** Above this many estimated result rows, a plan that needs a final statement runs whole instead. */
 const MAX_MERGE_ROWS = 200_000;
 
+/** How long a statement shape found too cheap to split runs whole without asking PostgreSQL again. */
+const CHEAP_TTL_MS = 10_000;
+
 export class Coordinator {
+  /** Statement shapes (by decision key) recently estimated far below the threshold. */
+  private readonly cheap = new Map<string, { reason: string; until: number }>();
   private readonly pool: pg.Pool;
   private readonly catalog = new Catalog();
   private settings: Record<string, string> = {};
@@ -133,14 +172,62 @@ export class Coordinator {
   }
 
   async query(req: QueryRequest, signal?: AbortSignal): Promise<QueryResult> {
+    const out = await this.run(req, signal, undefined);
+    if ('passthrough' in out) throw new Error('unreachable: HTTP statements run whole in run()');
+    return out;
+  }
+
+  /**
+   * Plans `req` on the client session's own connection and, when the plan is parallel, runs it there (see
+   * SessionTarget). Answers NotSplit when the session's backend should run the statement itself; then nothing
+   * is left open on the connection. Errors leave an idle session's connection idle again and a transaction
+   * block as it was; the caller may then run the statement whole to get PostgreSQL's own answer.
+   */
+  async querySession(
+    req: QueryRequest,
+    session: SessionTarget,
+    signal?: AbortSignal,
+  ): Promise<QueryResult | NotSplit> {
+    return this.run(req, signal, session);
+  }
+
+  /**
+   * A reason to run a session's statement whole that costs no round trip: it reads no table, or a statement
+   * of the same shape (`decisionKey`: fingerprint, constants ignored) was estimated far below the split
+   * threshold moments ago. Null: plan it.
+   */
+  precheck(stmt: Ast, decisionKey: string): string | null {
+    if (mentionedNames(stmt).tables.length === 0) return 'no table to split';
+    const hit = this.cheap.get(decisionKey);
+    if (hit && hit.until > Date.now()) return hit.reason;
+    return null;
+  }
+
+  /** The plan the session's statement would run with (nothing is left open on the connection). */
+  async explainSession(req: QueryRequest, session: SessionTarget): Promise<Record<string, unknown>> {
+    return (await this.prepare(req, true, session)).summary;
+  }
+
+  private async run(
+    req: QueryRequest,
+    signal: AbortSignal | undefined,
+    session: SessionTarget | undefined,
+  ): Promise<QueryResult | NotSplit> {
     const started = performance.now();
-    const prepared = await this.prepare(req, false);
+    const prepared = await this.prepare(req, false, session);
     const { plan, client, description } = prepared;
+    const done = async (ok: boolean) => {
+      if (!client) return;
+      if (!session) await client.query(ok ? 'COMMIT' : 'ROLLBACK').catch(() => {});
+      else if (!session.inTransaction) await client.query(ok ? 'COMMIT' : 'ROLLBACK');
+    };
     try {
       if (plan.kind === 'passthrough' || !client || !description) {
-        if (client) await client.query('ROLLBACK').catch(() => {});
-        return await this.runWhole(req, prepared.summary, started, prepared.planMs, client);
+        await done(false);
+        if (session) return { passthrough: true, plan: prepared.summary };
+        return await this.runWhole(req, prepared.summary, started, prepared.planMs, prepared.pooled);
       }
+      const timeoutMs = session ? session.statementTimeoutMs : this.statementTimeoutMs;
       let exported: string | undefined;
       const ctx: RunContext = {
         client,
@@ -149,22 +236,21 @@ export class Coordinator {
         params: req.params ?? [],
         statementId: prepared.statementId,
         signal,
-        deadline:
-          this.statementTimeoutMs > 0
-            ? Date.now() + this.statementTimeoutMs - (performance.now() - started)
-            : undefined,
+        deadline: timeoutMs > 0 ? Date.now() + timeoutMs - (performance.now() - started) : undefined,
         snapshot: async () => {
           exported ??= (await client.query({ text: 'SELECT pg_export_snapshot()', rowMode: 'array' }))
             .rows[0]?.[0];
           return exported as string;
         },
+        role: session ? session.role : this.role,
+        settings: session ? session.settings : this.settings,
       };
       const whole = { sql: req.sql, values: req.params ?? [] };
       const result =
         plan.kind === 'union'
           ? await this.runUnion(plan, ctx, whole)
           : await this.runParallel(plan, ctx, whole);
-      await client.query('COMMIT');
+      await done(true);
       return {
         columns: description.fields.map((f) => ({ name: f.name, typeOid: f.typeOid })),
         rows: result.rows,
@@ -175,10 +261,10 @@ export class Coordinator {
         stats: { elapsedMs: performance.now() - started, planMs: prepared.planMs, shards: result.shards },
       };
     } catch (err) {
-      if (client) await client.query('ROLLBACK').catch(() => {});
+      if (client) await done(false).catch(() => {});
       throw toPgErrorLogged(err, this.log);
     } finally {
-      client?.release();
+      prepared.pooled?.release();
     }
   }
 
@@ -186,10 +272,14 @@ export class Coordinator {
   private async prepare(
     req: QueryRequest,
     explainOnly: boolean,
+    session?: SessionTarget,
   ): Promise<{
     plan: DistributedPlan;
     summary: Record<string, unknown>;
-    client: pg.PoolClient | undefined;
+    /** For a parallel plan: the connection holding the snapshot transaction (or the client's block). */
+    client: SqlClient | undefined;
+    /** The pooled connection behind `client` (HTTP statements), to release. */
+    pooled: pg.PoolClient | undefined;
     description: { fields: FieldInfo[]; paramTypes: number[] } | undefined;
     planMs: number;
     statementId: string;
@@ -204,6 +294,7 @@ export class Coordinator {
         plan,
         summary: planSummary(plan),
         client: undefined,
+        pooled: undefined,
         description: undefined,
         planMs: performance.now() - t0,
         statementId,
@@ -219,23 +310,46 @@ export class Coordinator {
       return none('the SQL parser rejected the statement (PostgreSQL reports the error)');
     }
     if (!stmt.SelectStmt) return none(`${Object.keys(stmt)[0]} is not a SELECT`);
-    const client = await this.pool.connect();
+    const workers = this.fleet.available().length;
+    if (workers === 0) return none('no workers available');
+    const pooled = session ? undefined : await this.pool.connect();
+    const client: SqlClient = session ? session.conn : fromPg(pooled as pg.PoolClient);
+    // Planning runs in the snapshot transaction, or in a savepoint of the client's own block (released when
+    // the plan is parallel: pg_export_snapshot() refuses to run in a subtransaction).
+    const inBlock = session?.inTransaction === true;
+    const abandon = async () => {
+      if (inBlock) {
+        await client.query('ROLLBACK TO SAVEPOINT mb_plan');
+        await client.query('RELEASE SAVEPOINT mb_plan');
+      } else await client.query('ROLLBACK');
+      pooled?.release();
+    };
     try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const description = await describeStatement(client, req.sql);
-      const view = await this.catalog.view(client, mentionedNames(stmt), this.settings.search_path ?? '');
-      const workers = this.fleet.available().length;
-      if (workers === 0) return this.released(client, none('no workers available'), explainOnly);
+      await client.query(inBlock ? 'SAVEPOINT mb_plan' : 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const description = session
+        ? await session.describe(req.sql)
+        : await describeStatement(pooled as pg.PoolClient, req.sql);
+      const view = await this.catalog.view(
+        client,
+        {
+          ...mentionedNames(stmt),
+          types: [...description.fields.map((f) => f.typeOid), ...description.paramTypes],
+        },
+        session ? session.searchPath : (this.settings.search_path ?? ''),
+        session ? session.catalogScope : '',
+      );
       let cost: number | undefined;
       let estRows = 0;
       if (mode === 'auto') {
         ({ cost, rows: estRows } = await this.estimateCost(client, stmt, req.params ?? []));
         if (cost < (this.opts.costThreshold ?? DEFAULT_COST_THRESHOLD)) {
-          return this.released(
-            client,
-            none(`estimated cost ${cost} is below the split threshold`),
-            explainOnly,
-          );
+          await abandon();
+          const reason = `estimated cost ${cost} is below the split threshold`;
+          if (session && cost < (this.opts.costThreshold ?? DEFAULT_COST_THRESHOLD) / 4) {
+            if (this.cheap.size > 10_000) this.cheap.clear();
+            this.cheap.set(session.decisionKey, { reason, until: Date.now() + CHEAP_TTL_MS });
+          }
+          return { ...none(reason), description };
         }
       }
       const chunks = req.chunks ?? this.opts.defaultChunks ?? { workers };
@@ -256,31 +370,20 @@ export class Coordinator {
       const summary = { ...planSummary(plan), ...(cost !== undefined ? { cost } : {}) };
       const planMs = performance.now() - t0;
       if (plan.kind === 'passthrough' || explainOnly) {
-        await client.query('ROLLBACK');
-        client.release();
-        return { plan, summary, client: undefined, description, planMs, statementId };
+        await abandon();
+        return { plan, summary, client: undefined, pooled: undefined, description, planMs, statementId };
       }
-      return { plan, summary, client, description, planMs, statementId };
+      if (inBlock) await client.query('RELEASE SAVEPOINT mb_plan');
+      return { plan, summary, client, pooled, description, planMs, statementId };
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      client.release();
+      await abandon().catch(() => pooled?.release());
       throw err;
     }
   }
 
-  private async released<T extends { client: pg.PoolClient | undefined }>(
-    client: pg.PoolClient,
-    out: T,
-    _explainOnly: boolean,
-  ): Promise<T> {
-    await client.query('ROLLBACK');
-    client.release();
-    return out;
-  }
-
   /** PostgreSQL's estimated total cost of the statement (EXPLAIN built from the parse tree, with the parameters). */
   private async estimateCost(
-    client: pg.PoolClient,
+    client: SqlClient,
     stmt: Ast,
     params: (string | null)[],
   ): Promise<{ cost: number; rows: number }> {
@@ -344,8 +447,8 @@ export class Coordinator {
       statementId: ctx.statementId,
       secret: this.opts.secret,
       snapshot: await ctx.snapshot(),
-      settings: this.settings,
-      role: this.role,
+      settings: shardSettings(ctx.settings, plan),
+      role: ctx.role,
       userValues,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       ...(ctx.deadline !== undefined ? { deadline: ctx.deadline } : {}),
@@ -373,8 +476,8 @@ export class Coordinator {
           fields: outcome.fields,
           rows: outcome.rows,
           names: outFields.map((f) => f.name),
-          typeName: (oid) => this.catalogType(oid),
-          paramTypes: ctx.paramTypes.map((oid) => this.catalogType(oid)),
+          typeName: (oid) => this.typeName(oid),
+          paramTypes: ctx.paramTypes.map((oid) => this.typeName(oid)),
           params,
         });
         const res = await client.query({ text: fq.sql, values: fq.values, rowMode: 'array' });
@@ -446,17 +549,32 @@ export class Coordinator {
       fields: ctx.fields,
       rows: all,
       names: ctx.fields.map((f) => f.name),
-      typeName: (oid) => this.catalogType(oid),
-      paramTypes: ctx.paramTypes.map((oid) => this.catalogType(oid)),
+      typeName: (oid) => this.typeName(oid),
+      paramTypes: ctx.paramTypes.map((oid) => this.typeName(oid)),
       params,
     });
     const res = await client.query({ text: fq.sql, values: fq.values, rowMode: 'array' });
     return { rows: res.rows as (string | null)[][], shards };
   }
 
-  private catalogType(oid: number): [string, string] | undefined {
+  /** [schema, name] of a type the catalog has loaded. */
+  typeName(oid: number): [string, string] | undefined {
     return this.catalog.typeNameOf(oid);
   }
+}
+
+/**
+ * Shards print floats exactly (extra_float_digits 3) when a final statement reads them back; rows that go
+ * to the client as the shards print them keep the session's own setting.
+ */
+function shardSettings(settings: Record<string, string>, plan: ParallelPlan): Record<string, string> {
+  if (
+    !plan.merge.final &&
+    settings.extra_float_digits !== undefined &&
+    Number(settings.extra_float_digits) < 1
+  )
+    return settings;
+  return { ...settings, extra_float_digits: '3' };
 }
 
 function toPgErrorLogged(err: unknown, log: Logger): PgError {

@@ -7,6 +7,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { type RunningServer, startServer } from '../cli/serve.ts';
 import type { QueryResult } from '../exec/api.ts';
+import type { NotSplit } from '../exec/coordinator.ts';
 import { RAW_TEXT } from '../pg/raw-text.ts';
 import { MessageReader } from './message-reader.ts';
 
@@ -56,20 +57,21 @@ async function both(client: pg.Client, sql: string, values: unknown[] = []) {
   return via;
 }
 
-/** Spies on the coordinator; `modes()` lists the plan modes of the statements it ran ('error' if failed). */
+/** Spies on the coordinator; `modes()` lists the plan modes of the statements it planned ('error' if failed). */
 function spyCoordinator() {
-  const spy = vi.spyOn(server.coordinator, 'query');
+  const spy = vi.spyOn(server.coordinator, 'querySession');
   return {
     modes: async () =>
       Promise.all(
         spy.mock.results.map(async (r) => {
           try {
-            return ((await r.value) as QueryResult).plan as { mode: string };
+            const out = (await r.value) as QueryResult | NotSplit;
+            return 'passthrough' in out ? 'passthrough' : (out.plan as { mode: string }).mode;
           } catch {
-            return { mode: 'error' };
+            return 'error';
           }
         }),
-      ).then((plans) => plans.map((p) => p.mode)),
+      ),
     restore: () => spy.mockRestore(),
   };
 }
@@ -80,12 +82,18 @@ const AGGREGATE =
 describe('node-postgres through the gateway', () => {
   it.each<[string, string, unknown[], string[]]>([
     ['a split aggregate (simple protocol)', AGGREGATE, [], ['parallel']],
-    ['a cheap statement, relayed', 'SELECT 1 AS one, NULL::text AS nothing', [], []],
+    ['a statement without a table, relayed at once', 'SELECT 1 AS one, NULL::text AS nothing', [], []],
     [
-      'a parameterized query (extended protocol), relayed',
-      'SELECT count(*) FROM lineitem WHERE l_quantity > $1',
+      'a parameterized aggregate (extended protocol), split',
+      'SELECT l_linestatus, count(*), sum(l_extendedprice) FROM lineitem WHERE l_quantity > $1 GROUP BY 1 ORDER BY 1',
       ['10'],
-      [],
+      ['parallel'],
+    ],
+    [
+      'rows of a parameterized scan (extended protocol), split',
+      'SELECT l_orderkey, l_linenumber, l_shipdate, l_comment FROM lineitem WHERE l_quantity > $1 ORDER BY 1, 2',
+      ['49'],
+      ['parallel'],
     ],
   ])('%s', async (_name, sql, values, modes) => {
     const client = await connect();
@@ -99,15 +107,43 @@ describe('node-postgres through the gateway', () => {
     }
   });
 
-  it('a transaction block is relayed; after COMMIT the session splits again', async () => {
+  it('a named prepared statement splits on every execution, with other parameters', async () => {
     const client = await connect();
     const spy = spyCoordinator();
     try {
-      await client.query('BEGIN');
-      await both(client, 'SELECT count(*) FROM lineitem');
-      await client.query('COMMIT');
-      expect(await spy.modes()).toEqual([]);
-      await both(client, 'SELECT count(*) FROM lineitem');
+      const q = (v: string) => ({
+        name: 'by_qty',
+        text: 'SELECT l_returnflag, count(*), sum(l_quantity) FROM lineitem WHERE l_quantity < $1 GROUP BY 1 ORDER BY 1',
+        values: [v],
+        rowMode: 'array' as const,
+      });
+      for (const v of ['5', '25', '45']) {
+        const via = await client.query(q(v));
+        const straight = await direct.query({ ...q(v), name: `direct_${v}` });
+        expect(via.rows).toEqual(straight.rows);
+      }
+      expect(await spy.modes()).toEqual(['parallel', 'parallel', 'parallel']);
+    } finally {
+      spy.restore();
+      await client.end();
+    }
+  });
+
+  it('binary result format: the same bytes as PostgreSQL sends', async () => {
+    const client = await connect();
+    const spy = spyCoordinator();
+    const sql =
+      'SELECT l_returnflag, count(*) AS n, sum(l_quantity) AS q, avg(l_discount) AS d, min(l_shipdate) AS s FROM lineitem GROUP BY 1 ORDER BY 1';
+    try {
+      const binary = (c: pg.Client) =>
+        c.query({ text: sql, values: [], rowMode: 'array', binary: true } as pg.QueryConfig);
+      const via = await binary(client);
+      const straight = await binary(direct);
+      expect(via.rows.length).toBeGreaterThan(0);
+      expect(via.rows).toEqual(straight.rows);
+      expect(via.fields.map((f) => [f.name, f.dataTypeID, f.format])).toEqual(
+        straight.fields.map((f) => [f.name, f.dataTypeID, f.format]),
+      );
       expect(await spy.modes()).toEqual(['parallel']);
     } finally {
       spy.restore();
@@ -115,15 +151,84 @@ describe('node-postgres through the gateway', () => {
     }
   });
 
-  it('after SET the session no longer splits', async () => {
+  it('splits in a REPEATABLE READ READ ONLY block, not in a READ COMMITTED one', async () => {
     const client = await connect();
     const spy = spyCoordinator();
     try {
-      await client.query('SET search_path = public');
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       await both(client, 'SELECT count(*) FROM lineitem');
-      expect(await spy.modes()).toEqual([]);
+      await client.query('COMMIT');
+      await client.query('BEGIN');
+      await both(client, 'SELECT count(*) FROM lineitem');
+      await client.query('COMMIT');
+      await both(client, 'SELECT count(*) FROM lineitem');
+      expect(await spy.modes()).toEqual(['parallel', 'parallel']);
     } finally {
       spy.restore();
+      await client.end();
+    }
+  });
+
+  it("the session's settings reach the shards (DateStyle, TimeZone, extra_float_digits)", async () => {
+    const client = await connect();
+    const spy = spyCoordinator();
+    const settings =
+      "SET DateStyle = 'German, DMY'; SET TimeZone = 'Asia/Kolkata'; SET extra_float_digits = 0";
+    const sql =
+      'SELECT l_shipdate, l_shipdate::timestamptz AS ts, l_quantity::float8 / 7 AS f FROM lineitem WHERE l_quantity = 1 ORDER BY l_orderkey, l_linenumber';
+    try {
+      await client.query(settings);
+      await direct.query(settings);
+      await both(client, sql);
+      await both(
+        client,
+        'SELECT max(l_shipdate), max(l_quantity::float8 / 7), sum(l_quantity::float8) FROM lineitem',
+      );
+      expect(await spy.modes()).toEqual(['parallel', 'parallel']);
+    } finally {
+      await direct.query('RESET ALL');
+      spy.restore();
+      await client.end();
+    }
+  });
+
+  it('a temporary table that shadows a table name is read by the session itself', async () => {
+    const client = await connect();
+    try {
+      await client.query('CREATE TEMP TABLE lineitem (l_returnflag text, l_quantity numeric)');
+      await client.query("INSERT INTO lineitem VALUES ('X', 1), ('Y', 2)");
+      const res = await client.query({
+        text: AGGREGATE.replace(', avg(l_extendedprice)', ''),
+        rowMode: 'array',
+      });
+      expect(res.rows).toEqual([
+        ['X', '1', '1'],
+        ['Y', '1', '2'],
+      ]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('EXPLAIN shows the distributed plan; EXPLAIN ANALYZE every chunk', async () => {
+    const client = await connect();
+    try {
+      const plan = (await client.query({ text: `EXPLAIN ${AGGREGATE}`, rowMode: 'array' })).rows.map(
+        (r) => r[0],
+      );
+      expect(plan[0]).toMatch(/^Mini-Balancer Distributed Plan/);
+      expect(plan.join('\n')).toMatch(/Split public\.lineitem into \d+ chunks/);
+      expect(plan.join('\n')).toMatch(/Shard SQL: SELECT/);
+      const analyzed = (
+        await client.query({ text: `EXPLAIN ANALYZE ${AGGREGATE}`, rowMode: 'array' })
+      ).rows.map((r) => r[0]);
+      expect(analyzed.join('\n')).toMatch(/Chunk 0: worker \S+, rows=\d+, time=/);
+      expect(analyzed.join('\n')).toMatch(/Execution Time: /);
+      const cheap = (await client.query({ text: 'EXPLAIN SELECT 1', rowMode: 'array' })).rows.map(
+        (r) => r[0],
+      );
+      expect(cheap[0]).toMatch(/^Result/);
+    } finally {
       await client.end();
     }
   });

@@ -1,30 +1,44 @@
 // The PostgreSQL protocol 3.0 server: any Postgres client connects here, each session gets its own backend.
 import net from 'node:net';
+import tls from 'node:tls';
 import type { Logger } from 'pino';
+import type { GatewayCoordinator } from './intercept.ts';
 import { Session, type SessionContext } from './session.ts';
-import type { GatewayCoordinator } from './split-query.ts';
 
 export interface GatewayOptions {
-  /** The PostgreSQL to relay to, as the coordinator's URL (host, port, user and database are used). */
+  /** The PostgreSQL to relay to, as the coordinator's URL (host, port and database are used). */
   databaseUrl: string;
   coordinator: GatewayCoordinator;
   /** Default 127.0.0.1. */
   host?: string;
   /** 0 picks a free port. */
   port: number;
+  /** PEM certificate and key: clients may then use TLS (SSLRequest is answered 'S'). */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** TLS to PostgreSQL when it offers it (default), or never. */
+  backendTls?: 'prefer' | 'disable';
+  /** Client connections at once; more are answered 53300 (default 1000). */
+  maxConnections?: number;
+  /** A client must have authenticated within this time (default 60 s, as PostgreSQL's authentication_timeout). */
+  authTimeoutMs?: number;
   logger: Logger;
 }
 
 export interface GatewayServer {
   host: string;
   port: number;
+  /** Client connections open now. */
+  connections(): number;
   /** Closes the listener and every session. */
   close(): Promise<void>;
 }
 
+export const DEFAULT_MAX_CONNECTIONS = 1000;
+export const DEFAULT_AUTH_TIMEOUT_MS = 60_000;
+
 /**
  * Starts the gateway. Clients authenticate against PostgreSQL itself over their own backend connection;
- * single SELECTs of idle sessions with default settings may be split by the coordinator.
+ * single SELECTs are planned on that connection and split when it pays.
  *
  * @example
  *   const gw = await startGatewayServer({ databaseUrl, coordinator, port: 6432, logger });
@@ -38,16 +52,19 @@ export async function startGatewayServer(opts: GatewayOptions): Promise<GatewayS
       host: url.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1',
       port: Number(url.port || 5432),
     },
+    backendTls: opts.backendTls ?? 'prefer',
+    tls: opts.tls ? tls.createSecureContext({ cert: opts.tls.cert, key: opts.tls.key }) : undefined,
     coordinator: opts.coordinator,
-    user: decodeURIComponent(url.username),
     database: decodeURIComponent(url.pathname.slice(1)) || decodeURIComponent(url.username),
+    authTimeoutMs: opts.authTimeoutMs ?? DEFAULT_AUTH_TIMEOUT_MS,
     logger: opts.logger,
     byKey: new Map(),
   };
+  const limit = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   const sessions = new Set<Session>();
   const server = net.createServer((socket) => {
     try {
-      const session = new Session(socket, ctx);
+      const session = new Session(socket, ctx, sessions.size >= limit);
       sessions.add(session);
       socket.on('close', () => sessions.delete(session));
     } catch (err) {
@@ -68,6 +85,7 @@ export async function startGatewayServer(opts: GatewayOptions): Promise<GatewayS
   return {
     host,
     port: address.port,
+    connections: () => sessions.size,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

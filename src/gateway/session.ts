@@ -1,32 +1,54 @@
-// One client connection: startup, relay to its own PostgreSQL backend, and single SELECTs split by the coordinator.
+// One client connection: startup (TLS, authentication relayed to PostgreSQL), then every message relayed to the
+// session's own backend, except single SELECTs (simple or extended protocol) the coordinator splits.
 import net from 'node:net';
+import tls from 'node:tls';
 import type { Logger } from 'pino';
+import { protocolViolation, queryCanceled, tooManyConnections } from '../errors/codes.ts';
 import { PgError, toPgError } from '../errors/pg-error.ts';
+import { BackendChannel } from './backend-channel.ts';
+import { splittableBatch } from './batch.ts';
+import {
+  encodeBindComplete,
+  encodeClose,
+  encodeCloseComplete,
+  encodeParseComplete,
+  type ParseMessage,
+  parseBindMessage,
+  parseParseMessage,
+  parseTarget,
+} from './extended-messages.ts';
+import {
+  type GatewayCoordinator,
+  type InterceptAnswer,
+  type InterceptRequest,
+  intercept,
+} from './intercept.ts';
 import { type Message, MessageReader, StartupPacketReader } from './message-reader.ts';
 import {
+  encodeCommandComplete,
   encodeErrorResponse,
+  encodeReadyForQuery,
   parseBackendKeyData,
-  parseParse,
   parseQuery,
   parseReadyForQuery,
   parseStartupPacket,
+  SSL_REQUEST_CODE,
   type StartupPacket,
 } from './messages.ts';
-import {
-  changesSession,
-  type GatewayCoordinator,
-  neutralStartup,
-  runSplitQuery,
-  singleSelect,
-} from './split-query.ts';
+import { dropsPrepared, type Interceptable, interceptable } from './split-query.ts';
 
 export interface SessionContext {
   /** The PostgreSQL every session connects to. */
   backend: { host: string; port: number };
+  /** 'prefer': TLS to PostgreSQL when it offers it (no certificate check, as libpq's sslmode=prefer). */
+  backendTls: 'prefer' | 'disable';
+  /** Certificate and key for clients asking for TLS; none: SSLRequest is answered 'N'. */
+  tls: tls.SecureContext | undefined;
   coordinator: GatewayCoordinator;
-  /** The coordinator's role and database: only sessions of the same ones can split. */
-  user: string;
+  /** The database the workers read: only sessions on it split. */
   database: string;
+  /** A client not authenticated within this time is disconnected. */
+  authTimeoutMs: number;
   logger: Logger;
   /** Sessions by the BackendKeyData their client got (`pid:secret`), for CancelRequest. */
   byKey: Map<string, Session>;
@@ -35,48 +57,79 @@ export interface SessionContext {
 /** Key of a BackendKeyData / CancelRequest pair. */
 export const cancelKey = (processId: number, secretKey: number): string => `${processId}:${secretKey}`;
 
+/** Extended-protocol messages that may belong to a batch the gateway answers itself. */
+const BATCH_TYPES = new Set(['P', 'B', 'D', 'E', 'C', 'S']);
+
 export class Session {
   private phase: 'startup' | 'relay' | 'closed' = 'startup';
+  private client: net.Socket;
   private readonly startup = new StartupPacketReader();
   private readonly fromClient = new MessageReader();
   private readonly fromServer = new MessageReader();
   private server: net.Socket | null = null;
-  /** Client messages waiting while a split query runs. */
+  /** The StartupMessage has reached PostgreSQL: client messages may follow. */
+  private serverReady = false;
+  /** Client messages not relayed yet. */
   private readonly queue: Message[] = [];
-  private splitting = false;
-  /** Transaction status of the last ReadyForQuery; null before the first one. */
+  /** An extended-protocol batch held back until its Sync shows whether the gateway can answer it. */
+  private batch: Message[] | null = null;
+  /** A statement is being run through the coordinator. */
+  private busy = false;
+  /** Transaction status of the last ReadyForQuery; null before the first one (not authenticated yet). */
   private status: string | null = null;
   /** Query, Sync and FunctionCall messages relayed and not yet answered by ReadyForQuery. */
   private outstanding = 0;
   /** Extended-protocol messages relayed since the last Sync. */
   private openBatch = false;
-  /** Whether this session may differ from the coordinator's connections (user, settings, temp objects). */
-  private tainted = true;
+  /** Prepared statements the client created with Parse, by name ('' the unnamed one). */
+  private readonly statements = new Map<string, ParseMessage>();
+  private readonly channel: BackendChannel;
   private key: string | undefined;
+  /** The user named in the StartupMessage. */
+  private user = '';
   private abort: AbortController | undefined;
+  private readonly authTimer: NodeJS.Timeout;
 
   constructor(
-    private readonly client: net.Socket,
+    client: net.Socket,
     private readonly ctx: SessionContext,
+    /** Over the gateway's connection limit: answered 53300 once the startup packet arrives. */
+    private readonly overLimit = false,
   ) {
+    this.client = client;
     client.setNoDelay(true);
-    client.on('data', (chunk: Buffer) => this.onClientData(chunk));
-    client.on('error', (err) => ctx.logger.debug({ err: err.message }, 'client connection error'));
+    this.attachClient(client);
     client.on('close', () => this.close());
+    this.channel = new BackendChannel(
+      (frames) => this.server?.write(frames),
+      (m) => this.client.write(m.raw),
+    );
+    this.authTimer = setTimeout(() => {
+      if (this.status === null)
+        this.fail(new PgError({ code: '57014', message: 'canceling authentication due to timeout' }));
+    }, ctx.authTimeoutMs);
+    this.authTimer.unref();
+  }
+
+  private attachClient(socket: net.Socket): void {
+    socket.on('data', (chunk: Buffer) => this.onClientData(chunk));
+    socket.on('error', (err) => this.ctx.logger.debug({ err: err.message }, 'client connection error'));
   }
 
   /** Closes both sides (idempotent). */
   close(): void {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
+    clearTimeout(this.authTimer);
     this.abort?.abort();
+    this.channel.fail(new PgError({ code: '08006', message: 'client connection closed' }));
     if (this.key !== undefined && this.ctx.byKey.get(this.key) === this) this.ctx.byKey.delete(this.key);
     this.server?.destroy();
     this.client.end();
     this.client.destroySoon();
   }
 
-  /** A CancelRequest for this session: stops the split query it is running, if any. */
+  /** A CancelRequest for this session: stops the statement the coordinator runs for it, if any. */
   cancelSplit(): void {
     this.abort?.abort();
   }
@@ -88,7 +141,7 @@ export class Session {
         this.readStartup();
       } else if (this.phase === 'relay') {
         this.fromClient.push(chunk);
-        this.queue.push(...this.fromClient.drain());
+        for (let m = this.fromClient.next(); m; m = this.fromClient.next()) this.queue.push(m);
         this.pump();
       }
     } catch (e) {
@@ -100,6 +153,14 @@ export class Session {
     for (let packet = this.startup.next(); packet; packet = this.startup.next()) {
       const parsed = parseStartupPacket(packet);
       if (parsed.kind === 'SSLRequest' || parsed.kind === 'GSSENCRequest') {
+        if (parsed.kind === 'SSLRequest' && this.ctx.tls) {
+          // Nothing may follow an SSLRequest in clear text before the handshake (CVE-2021-23214).
+          if (this.startup.rest().length > 0)
+            throw protocolViolation('received unencrypted data after SSL request');
+          this.client.write('S');
+          this.upgradeClient(this.ctx.tls);
+          return;
+        }
         this.client.write('N'); // no encryption; the client goes on with a StartupMessage
         continue;
       }
@@ -107,15 +168,43 @@ export class Session {
         this.forwardCancel(parsed, packet);
         return;
       }
-      this.connectBackend(parsed, packet);
+      if (this.overLimit) throw new PgError({ ...tooManyConnections().fields, severity: 'FATAL' });
+      if (parsed.version >> 16 !== 3) {
+        throw new PgError({
+          code: '0A000',
+          message: `unsupported frontend protocol ${parsed.version >> 16}.${parsed.version & 0xffff}: server supports 3.0 to 3.0`,
+        });
+      }
+      this.phase = 'relay';
+      this.user = parsed.parameters.user ?? '';
+      this.connectBackend(packet).catch((err) => {
+        this.ctx.logger.debug({ err: (err as Error).message }, 'PostgreSQL connection failed');
+        this.fail(
+          new PgError({
+            code: '08006',
+            message: 'could not connect to the database server',
+            detail: String(err),
+          }),
+        );
+      });
       const rest = this.startup.rest();
       if (rest.length > 0) this.onClientData(rest);
       return;
     }
   }
 
+  private upgradeClient(context: tls.SecureContext): void {
+    const raw = this.client;
+    raw.removeAllListeners('data');
+    const secure = new tls.TLSSocket(raw, { isServer: true, secureContext: context });
+    this.client = secure;
+    this.attachClient(secure);
+    secure.on('close', () => this.close());
+  }
+
   private forwardCancel(req: Extract<StartupPacket, { kind: 'CancelRequest' }>, packet: Buffer): void {
     this.phase = 'closed';
+    clearTimeout(this.authTimer);
     this.ctx.byKey.get(cancelKey(req.processId, req.secretKey))?.cancelSplit();
     // The key is PostgreSQL's own, so the same bytes cancel the statement on the client's backend.
     const socket = net.connect(this.ctx.backend);
@@ -124,47 +213,74 @@ export class Session {
     this.client.destroy();
   }
 
-  private connectBackend(startup: Extract<StartupPacket, { kind: 'StartupMessage' }>, packet: Buffer): void {
-    this.phase = 'relay';
-    const params = startup.parameters;
-    const user = params.user ?? '';
-    this.tainted =
-      user !== this.ctx.user || (params.database ?? user) !== this.ctx.database || !neutralStartup(params);
-    const server = net.connect(this.ctx.backend);
-    this.server = server;
-    server.setNoDelay(true);
-    server.on('data', (chunk: Buffer) => this.onServerData(chunk));
-    server.on('error', (err) => {
-      this.ctx.logger.debug({ err: err.message }, 'PostgreSQL connection error');
-      if (this.status === null && this.phase !== 'closed') {
-        this.fail(
-          new PgError({
-            code: '08006',
-            message: 'could not connect to the database server',
-            detail: err.message,
-          }),
-        );
-      }
+  /** Connects to PostgreSQL (over TLS when it offers it) and sends the client's StartupMessage. */
+  private async connectBackend(startupPacket: Buffer): Promise<void> {
+    let socket: net.Socket = net.connect(this.ctx.backend);
+    socket.setNoDelay(true);
+    this.server = socket;
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
     });
+    if (this.ctx.backendTls === 'prefer') {
+      const request = Buffer.alloc(8);
+      request.writeInt32BE(8, 0);
+      request.writeInt32BE(SSL_REQUEST_CODE, 4);
+      socket.write(request);
+      const answer = await new Promise<Buffer>((resolve, reject) => {
+        socket.once('data', resolve);
+        socket.once('error', reject);
+        socket.once('close', () => reject(new Error('PostgreSQL closed the connection')));
+      });
+      socket.removeAllListeners('error');
+      socket.removeAllListeners('close');
+      if (answer.length !== 1 || (answer[0] !== 0x53 && answer[0] !== 0x4e))
+        throw new Error('invalid answer to SSLRequest');
+      if (answer[0] === 0x53) {
+        const secure = tls.connect({ socket, rejectUnauthorized: false });
+        await new Promise<void>((resolve, reject) => {
+          secure.once('secureConnect', resolve);
+          secure.once('error', reject);
+        });
+        socket = secure;
+        this.server = secure;
+      }
+    }
+    if (this.phase === 'closed') {
+      socket.destroy();
+      return;
+    }
+    const server = socket;
+    server.on('data', (chunk: Buffer) => this.onServerData(chunk));
+    server.on('error', (err) => this.ctx.logger.debug({ err: err.message }, 'PostgreSQL connection error'));
     server.on('close', () => this.close());
     server.on('drain', () => this.client.resume());
     this.client.on('drain', () => server.resume());
-    server.write(packet);
+    server.write(startupPacket);
+    this.serverReady = true;
+    this.pump();
   }
 
   private onServerData(chunk: Buffer): void {
-    let messages: Message[];
+    const out: Buffer[] = [];
     try {
       this.fromServer.push(chunk);
-      messages = this.fromServer.drain();
-      for (const m of messages) this.noteServerMessage(m);
+      for (let m = this.fromServer.next(); m; m = this.fromServer.next()) {
+        if (this.channel.busy) {
+          if (m.type === 'Z') this.status = parseReadyForQuery(m.body);
+          if (out.length > 0) this.client.write(Buffer.concat(out.splice(0)));
+          this.channel.handle(m);
+          continue;
+        }
+        this.noteServerMessage(m);
+        out.push(m.raw);
+      }
     } catch (e) {
       this.ctx.logger.warn({ err: (e as Error).message }, 'malformed message from PostgreSQL');
       this.close();
       return;
     }
-    if (messages.length === 0) return;
-    if (!this.client.write(Buffer.concat(messages.map((m) => m.raw)))) this.server?.pause();
+    if (out.length > 0 && !this.client.write(Buffer.concat(out))) this.server?.pause();
     this.pump();
   }
 
@@ -178,23 +294,46 @@ export class Session {
         break;
       }
       case 'Z': // ReadyForQuery
+        if (this.status === null) clearTimeout(this.authTimer);
         this.status = parseReadyForQuery(m.body);
         if (this.outstanding > 0) this.outstanding--;
-        break;
-      case 'S': // ParameterStatus after start-up: a reported setting changed
-        if (this.status !== null) this.tainted = true;
         break;
     }
   }
 
-  /** Relays queued client messages in order, stopping at a Query the coordinator takes. */
+  /** Whether the next client statement may go to the coordinator (nothing else in flight on the backend). */
+  private idle(): boolean {
+    return (this.status === 'I' || this.status === 'T') && this.outstanding === 0 && !this.openBatch;
+  }
+
+  /** Relays queued client messages in order, stopping at a statement the coordinator takes. */
   private pump(): void {
     try {
-      while (!this.splitting && this.phase === 'relay' && this.queue.length > 0) {
+      while (!this.busy && this.phase === 'relay' && this.serverReady && this.queue.length > 0) {
         const m = this.queue.shift() as Message;
-        if (this.maySplit(m)) {
-          this.split(m);
-          return;
+        if (this.batch) {
+          this.batch.push(m);
+          if (m.type === 'S') {
+            const batch = this.batch;
+            this.batch = null;
+            this.runBatch(batch);
+          } else if (!BATCH_TYPES.has(m.type)) {
+            const batch = this.batch;
+            this.batch = null;
+            for (const x of batch) this.relay(x);
+          }
+          continue;
+        }
+        if (m.type === 'Q' && this.idle()) {
+          const what = interceptable(parseQuery(m.body));
+          if (what) {
+            this.runQuery(m, what);
+            continue;
+          }
+        }
+        if ((m.type === 'P' || m.type === 'B') && this.idle() && this.batchCandidate(m)) {
+          this.batch = [m];
+          continue;
         }
         this.relay(m);
       }
@@ -204,52 +343,39 @@ export class Session {
     }
   }
 
-  private maySplit(m: Message): boolean {
-    return (
-      m.type === 'Q' &&
-      !this.tainted &&
-      this.status === 'I' &&
-      this.outstanding === 0 &&
-      !this.openBatch &&
-      singleSelect(parseQuery(m.body))
-    );
-  }
-
-  private split(m: Message): void {
-    this.splitting = true;
-    const abort = new AbortController();
-    this.abort = abort;
-    runSplitQuery(this.ctx.coordinator, parseQuery(m.body), abort.signal, this.ctx.logger)
-      .then((answer) => {
-        if (this.phase !== 'relay') return;
-        if (answer === null) this.relay(m);
-        else if (!this.client.write(Buffer.concat(answer))) this.server?.pause();
-      })
-      .catch((err) => {
-        this.ctx.logger.error({ err }, 'split query failed');
-        this.fail(toPgError(err));
-      })
-      .finally(() => {
-        this.abort = undefined;
-        this.splitting = false;
-        this.pump();
-      });
+  /** A Parse of a statement the coordinator may take, or a Bind of one parsed before. */
+  private batchCandidate(m: Message): boolean {
+    if (m.type === 'P') return interceptable(parseParseMessage(m.body).sql) !== null;
+    const stmt = this.statements.get(parseBindMessage(m.body).statement);
+    return stmt !== undefined && interceptable(stmt.sql) !== null;
   }
 
   private relay(m: Message): void {
     switch (m.type) {
-      case 'Q': // Query
+      case 'Q': {
+        // Query
         this.outstanding++;
-        if (!this.tainted && changesSession(parseQuery(m.body))) this.tainted = true;
+        this.statements.delete(''); // a simple query replaces the unnamed statement
+        if (dropsPrepared(parseQuery(m.body))) this.statements.clear();
         break;
-      case 'P': // Parse
+      }
+      case 'P': {
+        // Parse
         this.openBatch = true;
-        if (!this.tainted && changesSession(parseParse(m.body))) this.tainted = true;
+        const p = parseParseMessage(m.body);
+        this.statements.set(p.name, p);
         break;
+      }
+      case 'C': {
+        // Close
+        this.openBatch = true;
+        const c = parseTarget(m.body);
+        if (c.kind === 'S') this.statements.delete(c.name);
+        break;
+      }
       case 'B': // Bind
       case 'E': // Execute
       case 'D': // Describe
-      case 'C': // Close
       case 'H': // Flush
         this.openBatch = true;
         break;
@@ -259,7 +385,6 @@ export class Session {
         break;
       case 'F': // FunctionCall
         this.outstanding++;
-        this.tainted = true;
         break;
       case 'X': // Terminate
         this.server?.end(m.raw);
@@ -267,6 +392,154 @@ export class Session {
         return;
     }
     if (this.server && !this.server.write(m.raw)) this.client.pause();
+  }
+
+  /** A simple Query with one SELECT (or EXPLAIN of one). */
+  private runQuery(m: Message, what: Interceptable): void {
+    this.run(
+      { what, values: [], paramFormats: [], declaredTypes: [], resultFormats: [] },
+      async () => {
+        // PostgreSQL drops the unnamed statement on every simple query.
+        this.statements.delete('');
+        await this.channel.raw([encodeClose('S', '')]);
+        return true;
+      },
+      (answer) => [
+        answer.rowDescription,
+        ...answer.dataRows,
+        encodeCommandComplete(answer.tag),
+        encodeReadyForQuery(this.status as 'I' | 'T'),
+      ],
+      () => this.relay(m),
+    );
+  }
+
+  /** An extended-protocol batch up to Sync: answered by the gateway when it splits, else relayed. */
+  private runBatch(batch: Message[]): void {
+    let sb: ReturnType<typeof splittableBatch>;
+    try {
+      sb = splittableBatch(batch);
+    } catch {
+      sb = null; // PostgreSQL reports the malformed message
+    }
+    const stmt = sb ? (sb.parse ?? this.statements.get(sb.bind.statement)) : undefined;
+    const what = stmt ? interceptable(stmt.sql) : null;
+    if (!sb || !stmt || !what) {
+      for (const x of batch) this.relay(x);
+      return;
+    }
+    const parsed = sb;
+    const rest = parsed.parse ? batch.slice(1) : batch;
+    let parseDone = false;
+    this.run(
+      {
+        what,
+        values: parsed.bind.values,
+        paramFormats: parsed.bind.paramFormats,
+        declaredTypes: stmt.paramTypes,
+        resultFormats: parsed.bind.resultFormats,
+      },
+      async () => {
+        if (!parsed.parse) return true;
+        // The statement must exist on the backend whatever happens next (the client may use it again).
+        this.statements.set(parsed.parse.name, parsed.parse);
+        const err = await this.channel.raw([(batch[0] as Message).raw]);
+        if (err) {
+          this.statements.delete(parsed.parse.name);
+          this.client.write(
+            Buffer.concat([encodeErrorResponse(err), encodeReadyForQuery(this.status as 'I')]),
+          );
+          return false;
+        }
+        parseDone = true;
+        return true;
+      },
+      (answer) => {
+        const out: Buffer[] = [];
+        for (const x of batch) {
+          if (x.type === 'P') out.push(encodeParseComplete());
+          else if (x.type === 'B') out.push(encodeBindComplete());
+          else if (x.type === 'D') {
+            if (parseTarget(x.body).kind === 'S') out.push(...answer.describeStatement);
+            else out.push(answer.rowDescription);
+          } else if (x.type === 'E') out.push(...answer.dataRows, encodeCommandComplete(answer.tag));
+          else if (x.type === 'C') out.push(encodeCloseComplete());
+          else if (x.type === 'S') out.push(encodeReadyForQuery(this.status as 'I' | 'T'));
+        }
+        return out;
+      },
+      () => {
+        if (parseDone) this.client.write(encodeParseComplete());
+        for (const x of parseDone ? rest : batch) this.relay(x);
+      },
+    );
+  }
+
+  /**
+   * Runs a statement through the coordinator: `before` (false: already answered), then the split; its answer
+   * goes out as `encode` gives it; a passthrough plan or a failed split runs the statement on the backend
+   * (`relay`), which gives PostgreSQL's own answer. A cancel answers 57014.
+   */
+  private run(
+    req: InterceptRequest,
+    before: () => Promise<boolean | undefined>,
+    encode: (answer: InterceptAnswer) => Buffer[],
+    relay: () => void,
+  ): void {
+    this.busy = true;
+    const abort = new AbortController();
+    this.abort = abort;
+    const go = async () => {
+      if ((await before()) === false) return;
+      let answer: InterceptAnswer | null = null;
+      try {
+        answer = await intercept(req, {
+          channel: this.channel,
+          coordinator: this.ctx.coordinator,
+          database: this.ctx.database,
+          user: this.user,
+          logger: this.ctx.logger,
+          signal: abort.signal,
+        });
+      } catch (err) {
+        if (this.phase !== 'relay') return;
+        if (abort.signal.aborted) {
+          await this.answerCancel();
+          return;
+        }
+        this.ctx.logger.info(
+          { err: toPgError(err).message },
+          'split failed; running the statement on the session',
+        );
+      }
+      if (this.phase !== 'relay') return;
+      if (answer === null) relay();
+      else if (!this.client.write(Buffer.concat(encode(answer)))) this.server?.pause();
+    };
+    go()
+      .catch((err) => {
+        this.ctx.logger.error({ err }, 'gateway statement failed');
+        this.fail(toPgError(err));
+      })
+      .finally(() => {
+        this.abort = undefined;
+        this.busy = false;
+        this.pump();
+      });
+  }
+
+  /** The client cancelled a split statement: 57014 as PostgreSQL says it; a transaction block fails with it. */
+  private async answerCancel(): Promise<void> {
+    if (this.status === 'T') {
+      await this.channel
+        .query(
+          "DO $mb$BEGIN RAISE EXCEPTION USING ERRCODE = 'query_canceled', MESSAGE = 'canceling statement due to user request'; END$mb$",
+        )
+        .catch(() => {});
+    }
+    this.client.write(
+      Buffer.concat([encodeErrorResponse(queryCanceled()), encodeReadyForQuery((this.status ?? 'I') as 'I')]),
+    );
   }
 
   /** Answers a fatal error and closes this connection only. */

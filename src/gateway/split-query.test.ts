@@ -1,39 +1,39 @@
-// Which statements the gateway may split, and which leave the session different from the coordinator's.
+// Which statements the gateway hands to the coordinator.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initParser } from '../sql/parser.ts';
-import { changesSession, neutralStartup, singleSelect } from './split-query.ts';
+import { interceptable } from './split-query.ts';
 
 beforeAll(() => initParser());
 
-describe('singleSelect / changesSession', () => {
-  it.each<[string, boolean, boolean]>([
-    ['SELECT count(*) FROM lineitem', true, false],
-    ['select 1;', true, false],
-    ['SELECT 1; SELECT 2', false, false],
-    ['SELECT * INTO t FROM x', false, true],
-    ["SELECT set_config('search_path', 'x', false)", false, true],
-    ['SET search_path = x', false, true],
-    ['RESET ALL', false, true],
-    ['DISCARD ALL', false, true],
-    ['CREATE TEMP TABLE t (a int)', false, true],
-    ['BEGIN', false, false],
-    ['COMMIT', false, false],
-    ['INSERT INTO t VALUES (1)', false, true],
-    ['SELEC 1', false, false],
-  ])('%s', (sql, split, changes) => {
-    expect(singleSelect(sql)).toBe(split);
-    expect(changesSession(sql)).toBe(changes);
+describe('interceptable', () => {
+  it.each<[string, string | null]>([
+    ['SELECT count(*) FROM lineitem', 'select'],
+    ['select 1;', 'select'],
+    ['SELECT 1; SELECT 2', null],
+    ['SELECT * INTO t FROM x', null],
+    ['SET search_path = x', null],
+    ['CREATE TEMP TABLE t (a int)', null],
+    ['BEGIN', null],
+    ['INSERT INTO t VALUES (1)', null],
+    ['SELEC 1', null],
+    ['EXPLAIN SELECT count(*) FROM t', 'explain'],
+    ['EXPLAIN ANALYZE SELECT count(*) FROM t', 'explain analyze'],
+    ['EXPLAIN (ANALYZE) SELECT count(*) FROM t', 'explain analyze'],
+    ['EXPLAIN (ANALYZE false) SELECT count(*) FROM t', 'explain'],
+    ['EXPLAIN (COSTS OFF) SELECT count(*) FROM t', null],
+    ['EXPLAIN (FORMAT JSON) SELECT 1', null],
+    ['EXPLAIN VERBOSE SELECT 1', null],
+    ['EXPLAIN INSERT INTO t VALUES (1)', null],
+  ])('%s', (sql, expected) => {
+    const got = interceptable(sql);
+    const kind =
+      got === null ? null : got.kind === 'explain' ? (got.analyze ? 'explain analyze' : 'explain') : got.kind;
+    expect(kind).toBe(expected);
   });
-});
 
-describe('neutralStartup', () => {
-  it.each<[Record<string, string>, boolean]>([
-    [{ user: 'u', database: 'd' }, true],
-    [{ user: 'u', client_encoding: 'UTF8', application_name: 'psql' }, true],
-    [{ user: 'u', client_encoding: 'LATIN1' }, false],
-    [{ user: 'u', options: '-c DateStyle=German' }, false],
-    [{ user: 'u', DateStyle: 'ISO' }, false],
-  ])('%j', (params, expected) => {
-    expect(neutralStartup(params)).toBe(expected);
+  it('hands on the explained SELECT', () => {
+    expect(interceptable('EXPLAIN ANALYZE SELECT a FROM t WHERE b = $1')).toMatchObject({
+      sql: expect.stringMatching(/^SELECT a FROM t WHERE b = \$1$/),
+    });
   });
 });

@@ -1,100 +1,42 @@
-// Which simple Query messages the gateway may hand to the coordinator, and their answer as protocol messages.
-import type { Logger } from 'pino';
-import { PgError, toPgError } from '../errors/pg-error.ts';
-import type { QueryRequest, QueryResult } from '../exec/api.ts';
+// Which client statements the gateway hands to the coordinator: a single SELECT, or EXPLAIN [ANALYZE] of one.
 import type { Ast } from '../sql/ast.ts';
-import { parseSql } from '../sql/parser.ts';
-import {
-  encodeCommandComplete,
-  encodeDataRow,
-  encodeErrorResponse,
-  encodeReadyForQuery,
-  encodeRowDescription,
-  typlenOf,
-} from './messages.ts';
+import { deparse, parseSql } from '../sql/parser.ts';
 
-/** What the gateway needs of the Coordinator (src/exec/coordinator.ts). */
-export interface GatewayCoordinator {
-  explain(req: QueryRequest): Promise<unknown>;
-  query(req: QueryRequest, signal?: AbortSignal): Promise<QueryResult>;
-}
+export type Interceptable =
+  | { kind: 'select'; sql: string; stmt: Ast }
+  /** `sql` is the explained SELECT; its plan is shown as the distributed plan when it splits. */
+  | { kind: 'explain'; analyze: boolean; sql: string; stmt: Ast };
 
-/** Startup parameters that leave the session's results as the coordinator's own connections give them. */
-const NEUTRAL_STARTUP = new Set(['user', 'database', 'application_name', 'fallback_application_name']);
-const UTF8_NAMES = new Set(['utf8', 'utf-8', 'unicode']);
+const plainSelect = (stmt: Ast | undefined): boolean =>
+  stmt?.SelectStmt !== undefined && stmt.SelectStmt.intoClause === undefined;
 
-/** Whether a StartupMessage's parameters keep the session's settings at the server's defaults. */
-export function neutralStartup(parameters: Record<string, string>): boolean {
-  return Object.entries(parameters).every(
-    ([k, v]) => NEUTRAL_STARTUP.has(k) || (k === 'client_encoding' && UTF8_NAMES.has(v.toLowerCase())),
-  );
-}
-
-/** The statements of `sql`, or null when the parser rejects it. */
-function statements(sql: string): Ast[] | null {
+/** The statement the coordinator may take, or null (several statements, not a SELECT, parse error, ...). */
+export function interceptable(sql: string): Interceptable | null {
+  let stmts: { stmt: Ast }[];
   try {
-    return parseSql(sql).map((s) => s.stmt);
+    stmts = parseSql(sql) as { stmt: Ast }[];
   } catch {
-    return null;
+    return null; // PostgreSQL reports the error in its own words
   }
-}
-
-const plainSelect = (stmt: Ast): boolean =>
-  stmt.SelectStmt !== undefined && stmt.SelectStmt.intoClause === undefined;
-
-/**
- * Whether running `sql` on the session's backend may leave it with other settings or objects than the
- * coordinator's connections have (SET, RESET, DISCARD, temp tables, set_config(), ...). Plain SELECTs
- * and transaction control do not.
- */
-export function changesSession(sql: string): boolean {
-  if (/set_config/i.test(sql)) return true;
-  const stmts = statements(sql);
-  if (stmts === null) return false; // PostgreSQL rejects it too
-  return !stmts.every((s) => plainSelect(s) || s.TransactionStmt !== undefined);
-}
-
-/** Whether `sql` is exactly one plain SELECT statement (the only kind the coordinator may split). */
-export function singleSelect(sql: string): boolean {
-  const stmts = statements(sql);
-  return stmts !== null && stmts.length === 1 && plainSelect(stmts[0] as Ast) && !/set_config/i.test(sql);
-}
-
-/** The protocol messages answering a coordinator result to a simple Query. */
-export function encodeQueryResult(result: QueryResult): Buffer[] {
-  const out: Buffer[] = [
-    encodeRowDescription(
-      result.columns.map((c) => ({ name: c.name, typeOid: c.typeOid, typlen: typlenOf(c.typeOid) })),
-    ),
-  ];
-  for (const row of result.rows) out.push(encodeDataRow(row));
-  out.push(encodeCommandComplete(`SELECT ${result.rows.length}`), encodeReadyForQuery('I'));
-  return out;
-}
-
-/**
- * Runs a single SELECT through the coordinator when its plan is parallel. Returns the messages to send,
- * or null when the statement should run on the session's own backend instead (passthrough plan, or the
- * planner raised an error, which PostgreSQL then reports in its own words).
- */
-export async function runSplitQuery(
-  coordinator: GatewayCoordinator,
-  sql: string,
-  signal: AbortSignal,
-  logger: Logger,
-): Promise<Buffer[] | null> {
-  let plan: unknown;
-  try {
-    plan = await coordinator.explain({ sql, mode: 'auto' });
-  } catch {
-    return null;
+  if (stmts.length !== 1) return null;
+  const stmt = (stmts[0] as { stmt: Ast }).stmt;
+  if (plainSelect(stmt)) return { kind: 'select', sql, stmt };
+  const ex = stmt.ExplainStmt;
+  if (!ex || !plainSelect(ex.query)) return null;
+  // Only EXPLAIN and EXPLAIN ANALYZE: any other option (FORMAT, COSTS OFF, ...) asks for PostgreSQL's own plan.
+  const options = (ex.options ?? []) as Ast[];
+  let analyze = false;
+  for (const o of options) {
+    const d = o.DefElem;
+    if (d?.defname !== 'analyze') return null;
+    const arg = d.arg;
+    analyze =
+      arg === undefined ||
+      arg.Boolean?.boolval === true ||
+      /^(true|on|1)$/i.test(String(arg.String?.sval ?? arg.Integer?.ival ?? ''));
   }
-  if ((plan as { mode?: unknown } | null)?.mode !== 'parallel') return null;
-  try {
-    return encodeQueryResult(await coordinator.query({ sql, mode: 'auto' }, signal));
-  } catch (e) {
-    const err = toPgError(e);
-    if (err.code === 'XX000' && !(e instanceof PgError)) logger.error({ err: e }, 'split query failed');
-    return [encodeErrorResponse(err), encodeReadyForQuery('I')];
-  }
+  return { kind: 'explain', analyze, sql: deparse(ex.query), stmt: ex.query };
 }
+
+/** Whether a simple query may drop prepared statements (DEALLOCATE, DISCARD): named statements are then forgotten. */
+export const dropsPrepared = (sql: string): boolean => /\b(deallocate|discard)\b/i.test(sql);

@@ -63,6 +63,16 @@ export function mentionedNames(stmt: Ast): { functions: string[]; tables: string
   return { functions: [...functions], tables: [...tables.values()] };
 }
 
+/** A temporary relation the statement reads (workers cannot see the client session's temp tables), or undefined. */
+export function temporaryRelation(stmt: Ast, catalog: CatalogView): string | undefined {
+  for (const names of mentionedNames(stmt).tables) {
+    const info = catalog.table(names);
+    if (info?.persistence === 't')
+      return `${info.name} is a temporary relation, visible only to the client session`;
+  }
+  return undefined;
+}
+
 /** The first construct in `sel` (and everything under it) that forces a passthrough, or undefined. */
 export function unsupportedConstruct(sel: Ast, catalog: CatalogView): string | undefined {
   if (sel.intoClause) return 'SELECT INTO creates a table';

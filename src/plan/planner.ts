@@ -10,7 +10,7 @@ import {
   type SplitRequirement,
   splitRequirement,
 } from './aggregate.ts';
-import { outerAggregateInSubquery, unsupportedConstruct } from './checks.ts';
+import { outerAggregateInSubquery, temporaryRelation, unsupportedConstruct } from './checks.ts';
 import { bindParams } from './params.ts';
 import { firstChunkOnly, rangePredicate } from './ranges.ts';
 import { rewriteRows, rewriteUnion } from './rows.ts';
@@ -53,7 +53,10 @@ export function planStatement(input: PlanInput): DistributedPlan {
   if (sel.op && sel.op !== 'SETOP_NONE' && !branches) {
     return passthrough(`set operation ${String(sel.op).replace('SETOP_', '')}${sel.all ? ' ALL' : ''}`);
   }
-  const bad = unsupportedConstruct(sel, catalog) ?? outerAggregateInSubquery({ SelectStmt: sel }, catalog);
+  const bad =
+    temporaryRelation(input.stmt, catalog) ??
+    unsupportedConstruct(sel, catalog) ??
+    outerAggregateInSubquery({ SelectStmt: sel }, catalog);
   if (bad) return passthrough(bad);
   const isUnion = branches !== undefined && branches.length > 1;
   if (!sel.fromClause && !isUnion) return passthrough('no FROM clause');

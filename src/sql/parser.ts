@@ -1,5 +1,5 @@
 // The real PostgreSQL parser (libpg-query, WASM) and the deparser (pgsql-deparser): load once, then sync calls.
-import { loadModule, parseSync } from 'libpg-query';
+import { fingerprintSync, loadModule, parseSync } from 'libpg-query';
 import { deparseSync } from 'pgsql-deparser';
 import type { Ast } from './ast.ts';
 
@@ -32,4 +32,9 @@ export function parseSql(sql: string): ParsedStatement[] {
 /** SQL text for one statement node (wrapped). */
 export function deparse(stmt: Ast): string {
   return deparseSync({ version: 180000, stmts: [{ stmt }] } as Ast, { pretty: false });
+}
+
+/** libpg_query's fingerprint: equal for statements that differ only in constants, aliases' spelling or layout. */
+export function fingerprint(sql: string): string {
+  return fingerprintSync(sql);
 }

@@ -13,6 +13,8 @@ export interface QueryBody {
 export interface TestStack {
   databaseUrl: string;
   httpUrl: string;
+  /** The PostgreSQL protocol gateway's port on 127.0.0.1 (connect as the suite database's user). */
+  pgPort: number;
   // biome-ignore lint/suspicious/noExplicitAny: answers are JSON whose shape each test asserts on
   query(body: QueryBody): Promise<{ status: number; body: any }>;
   // biome-ignore lint/suspicious/noExplicitAny: as above
@@ -29,13 +31,22 @@ export interface TestStack {
  *   const { status, body } = await stack.query({ sql: 'SELECT count(*) FROM lineitem', mode: 'parallel' });
  *   await stack.stop();
  */
-export async function startTestStack(opts: { workers?: number } = {}): Promise<TestStack> {
+export async function startTestStack(
+  opts: { workers?: number; costThreshold?: number } = {},
+): Promise<TestStack> {
   const databaseUrl = inject('databaseUrl');
   const logger = pino(
     { level: process.env.MB_LOG_LEVEL ?? 'warn' },
     pino.destination({ dest: 2, sync: true }),
   );
-  const server = await startServer({ databaseUrl, workers: opts.workers ?? 3, httpPort: 0, logger });
+  const server = await startServer({
+    databaseUrl,
+    workers: opts.workers ?? 3,
+    httpPort: 0,
+    pgPort: 0,
+    logger,
+    ...(opts.costThreshold !== undefined ? { costThreshold: opts.costThreshold } : {}),
+  });
   const post = async (path: string, body: QueryBody) => {
     const res = await fetch(server.httpUrl + path, {
       method: 'POST',
@@ -54,6 +65,7 @@ export async function startTestStack(opts: { workers?: number } = {}): Promise<T
   return {
     databaseUrl,
     httpUrl: server.httpUrl,
+    pgPort: server.pgPort as number,
     query: (body) => post('/api/query', body),
     explain: (body) => post('/api/explain', body),
     stop: () => server.stop(),
