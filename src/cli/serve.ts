@@ -1,11 +1,17 @@
 // `mini-balancer serve` and `startServer`: coordinator + worker registry and health checks + local workers + HTTP API.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { DEFAULT_HEALTH_INTERVAL_MS, HealthChecker } from '../cluster/health.ts';
 import { type LocalFleet, startLocalFleet } from '../cluster/local-fleet.ts';
 import { DEFAULT_WORKER_CONCURRENCY, WorkerRegistry } from '../cluster/registry.ts';
 import { Coordinator } from '../exec/coordinator.ts';
-import { startGatewayServer } from '../gateway/server.ts';
+import {
+  DEFAULT_AUTH_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS,
+  type GatewayOptions,
+  startGatewayServer,
+} from '../gateway/server.ts';
 import { startHttpServer } from '../http/server.ts';
 import {
   boundedStep,
@@ -49,6 +55,8 @@ export interface ServerOptions {
   pgPort?: number;
   /** Shared secret between coordinator and workers (random by default). */
   secret?: string;
+  /** Gateway settings besides the port: listen address, TLS, connection limit, authentication timeout. */
+  gateway?: Omit<GatewayOptions, 'databaseUrl' | 'coordinator' | 'port' | 'logger'>;
   logger?: Logger;
 }
 
@@ -132,6 +140,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
             coordinator,
             port: opts.pgPort,
             logger,
+            ...opts.gateway,
           }).catch(async (err) => {
             await http.close();
             throw err;
@@ -189,7 +198,14 @@ Options:
                           default 500 (env MB_COST_THRESHOLD)
   --http-host H        address of the HTTP API, default 127.0.0.1 (env MB_HTTP_HOST)
   --http-port N        port of the HTTP API, default 8080; 0 picks one (env MB_HTTP_PORT)
-  --pg-port N          PostgreSQL protocol gateway on 127.0.0.1, default 6432; 0 picks one (env MB_PG_PORT)
+  --pg-port N          PostgreSQL protocol gateway port, default 6432; 0 picks one (env MB_PG_PORT)
+  --pg-host H          address of the gateway, default 127.0.0.1 (env MB_PG_HOST)
+  --tls-cert FILE      PEM certificate (with --tls-key): clients may connect with TLS (env MB_TLS_CERT)
+  --tls-key FILE       PEM private key of --tls-cert (env MB_TLS_KEY)
+  --backend-tls MODE   prefer (TLS to PostgreSQL when it offers it, default) or disable (env MB_BACKEND_TLS)
+  --max-client-connections N  gateway clients at once, default 1000; more get 53300
+                          (env MB_MAX_CLIENT_CONNECTIONS)
+  --auth-timeout-ms N  clients must authenticate within this time, default 60000 (env MB_AUTH_TIMEOUT_MS)
   --secret S           coordinator-worker secret, random by default (env MB_WORKER_SECRET)
   -h, --help           show this help
 `,
@@ -225,6 +241,12 @@ export const SERVER_FLAGS = {
   'max-attempts': { type: 'string' },
   'cost-threshold': { type: 'string' },
   'pg-port': { type: 'string' },
+  'pg-host': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'backend-tls': { type: 'string' },
+  'max-client-connections': { type: 'string' },
+  'auth-timeout-ms': { type: 'string' },
 } as const;
 
 /** The flags `serve` and `demo` share. */
@@ -260,7 +282,44 @@ export function serverFlags(flags: Flags, databaseUrl: string): Omit<ServerOptio
   if (cost !== undefined) opts.costThreshold = intValue(cost, 'cost-threshold', 0, 2_000_000_000, 500);
   const secret = flagOrEnv(flags.secret, 'MB_WORKER_SECRET');
   if (secret !== undefined) opts.secret = secret;
+  opts.gateway = gatewayFlags(flags);
   return opts;
+}
+
+function gatewayFlags(flags: Flags): NonNullable<ServerOptions['gateway']> {
+  const out: NonNullable<ServerOptions['gateway']> = {
+    host: flagOrEnv(str(flags['pg-host']), 'MB_PG_HOST', '127.0.0.1') as string,
+    maxConnections: intValue(
+      flagOrEnv(str(flags['max-client-connections']), 'MB_MAX_CLIENT_CONNECTIONS'),
+      'max-client-connections',
+      1,
+      1_000_000,
+      DEFAULT_MAX_CONNECTIONS,
+    ),
+    authTimeoutMs: intValue(
+      flagOrEnv(str(flags['auth-timeout-ms']), 'MB_AUTH_TIMEOUT_MS'),
+      'auth-timeout-ms',
+      100,
+      3_600_000,
+      DEFAULT_AUTH_TIMEOUT_MS,
+    ),
+  };
+  const backendTls = flagOrEnv(str(flags['backend-tls']), 'MB_BACKEND_TLS', 'prefer');
+  if (backendTls !== 'prefer' && backendTls !== 'disable')
+    throw new UsageError(`--backend-tls must be prefer or disable, not "${backendTls}"`);
+  out.backendTls = backendTls;
+  const cert = flagOrEnv(str(flags['tls-cert']), 'MB_TLS_CERT');
+  const key = flagOrEnv(str(flags['tls-key']), 'MB_TLS_KEY');
+  if ((cert === undefined) !== (key === undefined))
+    throw new UsageError('--tls-cert and --tls-key go together');
+  if (cert !== undefined && key !== undefined) {
+    try {
+      out.tls = { cert: readFileSync(cert), key: readFileSync(key) };
+    } catch (err) {
+      throw new UsageError(`cannot read the TLS certificate or key: ${(err as Error).message}`);
+    }
+  }
+  return out;
 }
 
 function workerUrl(text: string): string {

@@ -10,6 +10,7 @@ import type { BackendChannel, FullDescription } from './backend-channel.ts';
 import { explainLines } from './explain-text.ts';
 import {
   type ColumnDescription,
+  encodeClose,
   encodeRowDescriptionFull,
   parseDataRow,
   resultFormat,
@@ -39,6 +40,8 @@ export interface InterceptRequest {
   declaredTypes: number[];
   /** Result formats from Bind (empty: all text). */
   resultFormats: number[];
+  /** A simple Query: answering it drops the unnamed prepared statement, as PostgreSQL does. */
+  simple: boolean;
 }
 
 export interface InterceptContext {
@@ -73,11 +76,27 @@ export async function intercept(
   req: InterceptRequest,
   ctx: InterceptContext,
 ): Promise<InterceptAnswer | null> {
+  const answer = await split(req, ctx);
+  if (answer && req.simple) await ctx.channel.raw([encodeClose('S', '')]);
+  return answer;
+}
+
+const decisionKey = (req: InterceptRequest, ctx: InterceptContext): string =>
+  `${ctx.user}\u0000${fingerprint(req.what.sql)}`;
+
+/**
+ * Whether the statement runs whole without asking PostgreSQL anything: it reads no table, the session is in
+ * a failed transaction block, or its shape was found too cheap to split moments ago.
+ */
+export function passesAtOnce(req: InterceptRequest, ctx: InterceptContext): boolean {
+  if (ctx.channel.status === 'E') return true;
+  return ctx.coordinator.precheck(req.what.stmt, decisionKey(req, ctx)) !== null;
+}
+
+async function split(req: InterceptRequest, ctx: InterceptContext): Promise<InterceptAnswer | null> {
   const { channel, coordinator } = ctx;
   const inBlock = channel.status === 'T';
-  if (channel.status === 'E') return null;
-  const decisionKey = `${ctx.user}\u0000${fingerprint(req.what.sql)}`;
-  if (coordinator.precheck(req.what.stmt, decisionKey) !== null) return null;
+  if (passesAtOnce(req, ctx)) return null;
   const state = await readSessionState(channel);
   const why = unsplittableSession(state, inBlock, ctx.database);
   if (why) {
@@ -100,7 +119,7 @@ export async function intercept(
     searchPath: state.searchPath,
     catalogScope: state.hasTempSchema ? `${state.role}\u0000temp ${state.backendPid}` : state.role,
     statementTimeoutMs: state.statementTimeoutMs,
-    decisionKey,
+    decisionKey: decisionKey(req, ctx),
   };
   const request: QueryRequest = { sql, params, mode: 'auto' };
   if (req.what.kind === 'explain') {

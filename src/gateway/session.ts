@@ -9,7 +9,6 @@ import { BackendChannel } from './backend-channel.ts';
 import { splittableBatch } from './batch.ts';
 import {
   encodeBindComplete,
-  encodeClose,
   encodeCloseComplete,
   encodeParseComplete,
   type ParseMessage,
@@ -20,8 +19,10 @@ import {
 import {
   type GatewayCoordinator,
   type InterceptAnswer,
+  type InterceptContext,
   type InterceptRequest,
   intercept,
+  passesAtOnce,
 } from './intercept.ts';
 import { type Message, MessageReader, StartupPacketReader } from './message-reader.ts';
 import {
@@ -397,11 +398,10 @@ export class Session {
   /** A simple Query with one SELECT (or EXPLAIN of one). */
   private runQuery(m: Message, what: Interceptable): void {
     this.run(
-      { what, values: [], paramFormats: [], declaredTypes: [], resultFormats: [] },
+      { what, values: [], paramFormats: [], declaredTypes: [], resultFormats: [], simple: true },
       async () => {
-        // PostgreSQL drops the unnamed statement on every simple query.
+        // PostgreSQL drops the unnamed statement on every simple query (the split answer drops it too).
         this.statements.delete('');
-        await this.channel.raw([encodeClose('S', '')]);
         return true;
       },
       (answer) => [
@@ -438,6 +438,7 @@ export class Session {
         paramFormats: parsed.bind.paramFormats,
         declaredTypes: stmt.paramTypes,
         resultFormats: parsed.bind.resultFormats,
+        simple: false,
       },
       async () => {
         if (!parsed.parse) return true;
@@ -486,21 +487,26 @@ export class Session {
     encode: (answer: InterceptAnswer) => Buffer[],
     relay: () => void,
   ): void {
-    this.busy = true;
     const abort = new AbortController();
+    const ictx: InterceptContext = {
+      channel: this.channel,
+      coordinator: this.ctx.coordinator,
+      database: this.ctx.database,
+      user: this.user,
+      logger: this.ctx.logger,
+      signal: abort.signal,
+    };
+    if (passesAtOnce(req, ictx)) {
+      relay();
+      return;
+    }
+    this.busy = true;
     this.abort = abort;
     const go = async () => {
       if ((await before()) === false) return;
       let answer: InterceptAnswer | null = null;
       try {
-        answer = await intercept(req, {
-          channel: this.channel,
-          coordinator: this.ctx.coordinator,
-          database: this.ctx.database,
-          user: this.user,
-          logger: this.ctx.logger,
-          signal: abort.signal,
-        });
+        answer = await intercept(req, ictx);
       } catch (err) {
         if (this.phase !== 'relay') return;
         if (abort.signal.aborted) {
