@@ -1,7 +1,7 @@
 // A whole Mini-Balancer (workers, coordinator, HTTP API) on the suite's PostgreSQL, for end-to-end tests.
 import { pino } from 'pino';
 import { inject } from 'vitest';
-import { startServer } from '../../src/cli/serve.ts';
+import { type RunningServer, startServer } from '../../src/cli/serve.ts';
 
 export interface QueryBody {
   sql: string;
@@ -15,6 +15,8 @@ export interface TestStack {
   httpUrl: string;
   /** The PostgreSQL protocol gateway's port on 127.0.0.1 (connect as the suite database's user). */
   pgPort: number;
+  /** The running server (coordinator, workers), for spies. */
+  server: RunningServer;
   // biome-ignore lint/suspicious/noExplicitAny: answers are JSON whose shape each test asserts on
   query(body: QueryBody): Promise<{ status: number; body: any }>;
   // biome-ignore lint/suspicious/noExplicitAny: as above
@@ -66,6 +68,7 @@ export async function startTestStack(
     databaseUrl,
     httpUrl: server.httpUrl,
     pgPort: server.pgPort as number,
+    server,
     query: (body) => post('/api/query', body),
     explain: (body) => post('/api/explain', body),
     stop: () => server.stop(),
