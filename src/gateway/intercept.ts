@@ -42,6 +42,8 @@ export interface InterceptRequest {
   resultFormats: number[];
   /** A simple Query: answering it drops the unnamed prepared statement, as PostgreSQL does. */
   simple: boolean;
+  /** The statement's user and fingerprint: "too cheap to split" decisions are remembered under it. */
+  decisionKey: string;
 }
 
 export interface InterceptContext {
@@ -49,8 +51,6 @@ export interface InterceptContext {
   coordinator: GatewayCoordinator;
   /** The database the workers read: only its sessions split. */
   database: string;
-  /** The user the session logged in as (decisions are remembered per user). */
-  user: string;
   logger: Logger;
   signal: AbortSignal;
 }
@@ -81,8 +81,9 @@ export async function intercept(
   return answer;
 }
 
-const decisionKey = (req: InterceptRequest, ctx: InterceptContext): string =>
-  `${ctx.user}\u0000${fingerprint(req.what.sql)}`;
+/** The key `decisionKey` of a statement of `user`. */
+export const decisionKeyOf = (user: string, what: Interceptable): string =>
+  `${user}\u0000${fingerprint(what.sql)}`;
 
 /**
  * Whether the statement runs whole without asking PostgreSQL anything: it reads no table, the session is in
@@ -90,7 +91,7 @@ const decisionKey = (req: InterceptRequest, ctx: InterceptContext): string =>
  */
 export function passesAtOnce(req: InterceptRequest, ctx: InterceptContext): boolean {
   if (ctx.channel.status === 'E') return true;
-  return ctx.coordinator.precheck(req.what.stmt, decisionKey(req, ctx)) !== null;
+  return ctx.coordinator.precheck(req.what.stmt, req.decisionKey) !== null;
 }
 
 async function split(req: InterceptRequest, ctx: InterceptContext): Promise<InterceptAnswer | null> {
@@ -119,7 +120,7 @@ async function split(req: InterceptRequest, ctx: InterceptContext): Promise<Inte
     searchPath: state.searchPath,
     catalogScope: state.hasTempSchema ? `${state.role}\u0000temp ${state.backendPid}` : state.role,
     statementTimeoutMs: state.statementTimeoutMs,
-    decisionKey: decisionKey(req, ctx),
+    decisionKey: req.decisionKey,
   };
   const request: QueryRequest = { sql, params, mode: 'auto' };
   if (req.what.kind === 'explain') {

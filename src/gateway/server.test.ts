@@ -159,8 +159,11 @@ describe('node-postgres through the gateway', () => {
       await both(client, 'SELECT count(*) FROM lineitem');
       await client.query('COMMIT');
       await client.query('BEGIN');
+      await client.query('CREATE TEMP TABLE rolled_back (a int)');
       await both(client, 'SELECT count(*) FROM lineitem');
-      await client.query('COMMIT');
+      await client.query('ROLLBACK');
+      // The block was the client's to end: the statement did not commit it.
+      expect((await client.query("SELECT to_regclass('pg_temp.rolled_back') AS t")).rows).toEqual([{ t: null }]);
       await both(client, 'SELECT count(*) FROM lineitem');
       expect(await spy.modes()).toEqual(['parallel', 'parallel']);
     } finally {

@@ -4,6 +4,7 @@ import tls from 'node:tls';
 import type { Logger } from 'pino';
 import type { GatewayCoordinator } from './intercept.ts';
 import { Session, type SessionContext } from './session.ts';
+import { ShapeCache } from './shape-cache.ts';
 
 export interface GatewayOptions {
   /** The PostgreSQL to relay to, as the coordinator's URL (host, port and database are used). */
@@ -59,6 +60,7 @@ export async function startGatewayServer(opts: GatewayOptions): Promise<GatewayS
     authTimeoutMs: opts.authTimeoutMs ?? DEFAULT_AUTH_TIMEOUT_MS,
     logger: opts.logger,
     byKey: new Map(),
+    shapes: new ShapeCache(),
   };
   const limit = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   const sessions = new Set<Session>();

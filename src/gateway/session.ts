@@ -17,12 +17,12 @@ import {
   parseTarget,
 } from './extended-messages.ts';
 import {
+  decisionKeyOf,
   type GatewayCoordinator,
   type InterceptAnswer,
   type InterceptContext,
   type InterceptRequest,
   intercept,
-  passesAtOnce,
 } from './intercept.ts';
 import { type Message, MessageReader, StartupPacketReader } from './message-reader.ts';
 import {
@@ -36,7 +36,21 @@ import {
   SSL_REQUEST_CODE,
   type StartupPacket,
 } from './messages.ts';
+import { MAYBE_SELECT, type ShapeCache, shapeOf } from './shape-cache.ts';
 import { dropsPrepared, type Interceptable, interceptable } from './split-query.ts';
+
+/** A statement the coordinator may take: what it is, its decision key and its shape (see shape-cache.ts). */
+interface Candidate {
+  what: Interceptable;
+  decisionKey: string;
+  shape: string;
+}
+
+/** A prepared statement of the client, with what the gateway made of it (computed on first use). */
+interface Prepared {
+  parse: ParseMessage;
+  candidate?: Candidate | null;
+}
 
 export interface SessionContext {
   /** The PostgreSQL every session connects to. */
@@ -53,6 +67,8 @@ export interface SessionContext {
   logger: Logger;
   /** Sessions by the BackendKeyData their client got (`pid:secret`), for CancelRequest. */
   byKey: Map<string, Session>;
+  /** Shapes of statements that recently ran whole, shared by all sessions. */
+  shapes: ShapeCache;
 }
 
 /** Key of a BackendKeyData / CancelRequest pair. */
@@ -83,7 +99,7 @@ export class Session {
   /** Extended-protocol messages relayed since the last Sync. */
   private openBatch = false;
   /** Prepared statements the client created with Parse, by name ('' the unnamed one). */
-  private readonly statements = new Map<string, ParseMessage>();
+  private readonly statements = new Map<string, Prepared>();
   private readonly channel: BackendChannel;
   private key: string | undefined;
   /** The user named in the StartupMessage. */
@@ -297,6 +313,7 @@ export class Session {
       case 'Z': // ReadyForQuery
         if (this.status === null) clearTimeout(this.authTimer);
         this.status = parseReadyForQuery(m.body);
+        this.channel.status = this.status; // the channel's statements start from the client's state
         if (this.outstanding > 0) this.outstanding--;
         break;
     }
@@ -326,9 +343,9 @@ export class Session {
           continue;
         }
         if (m.type === 'Q' && this.idle()) {
-          const what = interceptable(parseQuery(m.body));
-          if (what) {
-            this.runQuery(m, what);
+          const c = this.candidate(this.analyze(parseQuery(m.body)));
+          if (c) {
+            this.runQuery(m, c);
             continue;
           }
         }
@@ -344,11 +361,41 @@ export class Session {
     }
   }
 
+  /** What a statement is to the gateway, from its text alone (null: relayed whatever happens). */
+  private analyze(sql: string): Candidate | null {
+    if (!MAYBE_SELECT.test(sql)) return null;
+    const shape = `${this.user}\u0000${shapeOf(sql)}`;
+    if (this.ctx.shapes.has(shape)) return null;
+    const what = interceptable(sql);
+    if (!what) {
+      this.ctx.shapes.add(shape);
+      return null;
+    }
+    return { what, decisionKey: decisionKeyOf(this.user, what), shape };
+  }
+
+  /** `c` unless its shape is known to run whole (no table, or recently found too cheap to split). */
+  private candidate(c: Candidate | null): Candidate | null {
+    if (!c) return null;
+    if (this.ctx.shapes.has(c.shape)) return null;
+    if (this.ctx.coordinator.precheck(c.what.stmt, c.decisionKey) !== null) {
+      this.ctx.shapes.add(c.shape);
+      return null;
+    }
+    return c;
+  }
+
+  /** The prepared statement's candidate (analysed once per Parse). */
+  private preparedCandidate(p: Prepared | undefined): Candidate | null {
+    if (!p) return null;
+    if (p.candidate === undefined) p.candidate = this.analyze(p.parse.sql);
+    return this.candidate(p.candidate);
+  }
+
   /** A Parse of a statement the coordinator may take, or a Bind of one parsed before. */
   private batchCandidate(m: Message): boolean {
-    if (m.type === 'P') return interceptable(parseParseMessage(m.body).sql) !== null;
-    const stmt = this.statements.get(parseBindMessage(m.body).statement);
-    return stmt !== undefined && interceptable(stmt.sql) !== null;
+    if (m.type === 'P') return this.candidate(this.analyze(parseParseMessage(m.body).sql)) !== null;
+    return this.preparedCandidate(this.statements.get(parseBindMessage(m.body).statement)) !== null;
   }
 
   private relay(m: Message): void {
@@ -364,7 +411,7 @@ export class Session {
         // Parse
         this.openBatch = true;
         const p = parseParseMessage(m.body);
-        this.statements.set(p.name, p);
+        this.statements.set(p.name, { parse: p });
         break;
       }
       case 'C': {
@@ -396,9 +443,18 @@ export class Session {
   }
 
   /** A simple Query with one SELECT (or EXPLAIN of one). */
-  private runQuery(m: Message, what: Interceptable): void {
+  private runQuery(m: Message, c: Candidate): void {
     this.run(
-      { what, values: [], paramFormats: [], declaredTypes: [], resultFormats: [], simple: true },
+      c,
+      {
+        what: c.what,
+        values: [],
+        paramFormats: [],
+        declaredTypes: [],
+        resultFormats: [],
+        simple: true,
+        decisionKey: c.decisionKey,
+      },
       async () => {
         // PostgreSQL drops the unnamed statement on every simple query (the split answer drops it too).
         this.statements.delete('');
@@ -422,9 +478,14 @@ export class Session {
     } catch {
       sb = null; // PostgreSQL reports the malformed message
     }
-    const stmt = sb ? (sb.parse ?? this.statements.get(sb.bind.statement)) : undefined;
-    const what = stmt ? interceptable(stmt.sql) : null;
-    if (!sb || !stmt || !what) {
+    const prepared: Prepared | undefined = sb
+      ? sb.parse
+        ? { parse: sb.parse }
+        : this.statements.get(sb.bind.statement)
+      : undefined;
+    const c = this.preparedCandidate(prepared);
+    const stmt = prepared?.parse;
+    if (!sb || !stmt || !c || !prepared) {
       for (const x of batch) this.relay(x);
       return;
     }
@@ -432,8 +493,10 @@ export class Session {
     const rest = parsed.parse ? batch.slice(1) : batch;
     let parseDone = false;
     this.run(
+      c,
       {
-        what,
+        what: c.what,
+        decisionKey: c.decisionKey,
         values: parsed.bind.values,
         paramFormats: parsed.bind.paramFormats,
         declaredTypes: stmt.paramTypes,
@@ -443,7 +506,7 @@ export class Session {
       async () => {
         if (!parsed.parse) return true;
         // The statement must exist on the backend whatever happens next (the client may use it again).
-        this.statements.set(parsed.parse.name, parsed.parse);
+        this.statements.set(parsed.parse.name, prepared);
         const err = await this.channel.raw([(batch[0] as Message).raw]);
         if (err) {
           this.statements.delete(parsed.parse.name);
@@ -482,6 +545,7 @@ export class Session {
    * (`relay`), which gives PostgreSQL's own answer. A cancel answers 57014.
    */
   private run(
+    c: Candidate,
     req: InterceptRequest,
     before: () => Promise<boolean | undefined>,
     encode: (answer: InterceptAnswer) => Buffer[],
@@ -492,14 +556,9 @@ export class Session {
       channel: this.channel,
       coordinator: this.ctx.coordinator,
       database: this.ctx.database,
-      user: this.user,
       logger: this.ctx.logger,
       signal: abort.signal,
     };
-    if (passesAtOnce(req, ictx)) {
-      relay();
-      return;
-    }
     this.busy = true;
     this.abort = abort;
     const go = async () => {
@@ -519,6 +578,9 @@ export class Session {
         );
       }
       if (this.phase !== 'relay') return;
+      // Found too cheap to split: statements of this shape are relayed at once for a while.
+      if (answer === null && this.ctx.coordinator.precheck(c.what.stmt, c.decisionKey) !== null)
+        this.ctx.shapes.add(c.shape);
       if (answer === null) relay();
       else if (!this.client.write(Buffer.concat(encode(answer)))) this.server?.pause();
     };
