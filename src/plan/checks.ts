@@ -26,6 +26,44 @@ const SESSION_FUNCTIONS = new Set([
   'txid_current_if_assigned',
   'pg_stat_get_activity',
   'pg_blocking_pids',
+  'txid_current',
+  'pg_current_xact_id',
+  'txid_current_snapshot',
+  'pg_current_snapshot',
+  'pg_listening_channels',
+  'pg_notification_queue_usage',
+  // Name lookups through the session's search_path and its own temporary schema.
+  'current_schema',
+  'current_schemas',
+  'to_regclass',
+  'to_regtype',
+  'to_regtypemod',
+  'to_regproc',
+  'to_regprocedure',
+  'to_regoper',
+  'to_regoperator',
+  'to_regnamespace',
+  'to_regrole',
+  'to_regcollation',
+  'pg_is_other_temp_schema',
+]);
+
+/** Function name patterns that read the session's own state (its transaction's statistics, what it sees). */
+const SESSION_FUNCTION_PATTERNS = [/^pg_stat_get_xact_/, /^pg_stat_get_backend_/, /_is_visible$/];
+
+/** Types whose input looks names up through the session's search_path (and its temporary schema). */
+const NAME_LOOKUP_TYPES = new Set([
+  'regclass',
+  'regtype',
+  'regproc',
+  'regprocedure',
+  'regoper',
+  'regoperator',
+  'regnamespace',
+  'regrole',
+  'regconfig',
+  'regdictionary',
+  'regcollation',
 ]);
 
 /** Settings every shard runs with the statement's own value of (see the coordinator), or server-wide ones. */
@@ -113,6 +151,13 @@ export function unsupportedConstruct(sel: Ast, catalog: CatalogView): string | u
         return fail('GROUPING() is not split');
       case 'RangeTableSample':
         return fail('TABLESAMPLE picks rows per scan');
+      case 'TypeCast': {
+        const names = (n.TypeCast.typeName?.names ?? []) as Ast[];
+        const last = names[names.length - 1]?.String?.sval as string | undefined;
+        if (last && NAME_LOOKUP_TYPES.has(last))
+          return fail(`a ${last} value names objects as the client session sees them`);
+        return undefined;
+      }
       case 'SQLValueFunction':
         return fail('CURRENT_DATE/CURRENT_TIMESTAMP and friends differ between shard transactions');
       case 'FuncCall': {
@@ -120,7 +165,7 @@ export function unsupportedConstruct(sel: Ast, catalog: CatalogView): string | u
         const name = funcName(n)?.name ?? '';
         if (f.over) return fail(`window function ${name}() needs all rows of its partition`);
         if (TIME_FUNCTIONS.has(name)) return fail(`${name}() differs between shard transactions`);
-        if (SESSION_FUNCTIONS.has(name))
+        if (SESSION_FUNCTIONS.has(name) || SESSION_FUNCTION_PATTERNS.some((p) => p.test(name)))
           return fail(`${name}() depends on the session, and every shard has its own`);
         if (name === 'current_setting') {
           const arg = f.args?.[0]?.A_Const?.sval?.sval as string | undefined;

@@ -136,6 +136,10 @@ describe('planStatement: passthrough with a reason', () => {
     ['SELECT (SELECT sum(g) FROM small) FROM big', /aggregate the outer query/],
     ['SELECT pg_backend_pid(), count(*) FROM big', /depends on the session/],
     ['SELECT count(*) FROM scratch', /temporary relation/],
+    ['SELECT txid_current(), count(*) FROM big', /depends on the session/],
+    ["SELECT pg_stat_get_xact_tuples_inserted('big'::regclass) FROM big", /regclass|depends on the session/],
+    ["SELECT count(*) FROM big WHERE id::oid = 'small'::regclass", /regclass value/],
+    ['SELECT pg_table_is_visible(id::oid) FROM big', /depends on the session/],
     ['SELECT count(*) FROM big WHERE id IN (SELECT id FROM scratch)', /temporary relation/],
     ["SELECT current_setting('application_name'), count(*) FROM big", /may not share/],
     [
