@@ -73,7 +73,7 @@ export class BackendChannel implements SqlClient {
       const err = ex.messages.find((x) => x.type === 'E');
       if (err) {
         this.cleanUp();
-        ex.reject(parseErrorResponse(err.body));
+        ex.reject(Object.assign(parseErrorResponse(err.body), { raw: err.raw }));
       } else ex.resolve(ex.messages);
       return;
     }
@@ -96,6 +96,7 @@ export class BackendChannel implements SqlClient {
         encodeBind(STATEMENT, STATEMENT, values, [], []),
         encodeDescribe('P', STATEMENT),
         encodeExecute(STATEMENT),
+        ...this.closeOwn(),
       ],
       undefined,
     );
@@ -114,7 +115,12 @@ export class BackendChannel implements SqlClient {
   /** Parse + Describe of `sql` with the declared parameter types (0: inferred), nothing executed. */
   async describe(sql: string, paramTypes: number[] = []): Promise<FullDescription> {
     const messages = await this.exchange(
-      [...this.closeOwn(), encodeParse(STATEMENT, sql, paramTypes), encodeDescribe('S', STATEMENT)],
+      [
+        ...this.closeOwn(),
+        encodeParse(STATEMENT, sql, paramTypes),
+        encodeDescribe('S', STATEMENT),
+        ...this.closeOwn(),
+      ],
       undefined,
     );
     const params = messages.find((m) => m.type === 't');
@@ -144,6 +150,7 @@ export class BackendChannel implements SqlClient {
         encodeParse(STATEMENT, sql, paramTypes),
         encodeBind(STATEMENT, STATEMENT, values, paramFormats, resultFormats),
         encodeExecute(STATEMENT),
+        ...this.closeOwn(),
       ],
       onRow,
     );
@@ -151,13 +158,16 @@ export class BackendChannel implements SqlClient {
     return done ? parseCommandComplete(done.body) : '';
   }
 
-  /** Sends the frames (client messages, e.g. a Parse) and Sync; answers PostgreSQL's error, or null. */
-  async raw(frames: Buffer[]): Promise<PgError | null> {
+  /**
+   * Sends the frames (client messages, e.g. a Parse) and Sync; answers PostgreSQL's ErrorResponse as it
+   * sent it (every field, for the client), or null.
+   */
+  async raw(frames: Buffer[]): Promise<Buffer | null> {
     try {
       await this.exchange(frames, undefined);
       return null;
     } catch (err) {
-      return err as PgError;
+      return (err as PgError & { raw?: Buffer }).raw ?? null;
     }
   }
 

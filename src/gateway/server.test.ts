@@ -163,7 +163,9 @@ describe('node-postgres through the gateway', () => {
       await both(client, 'SELECT count(*) FROM lineitem');
       await client.query('ROLLBACK');
       // The block was the client's to end: the statement did not commit it.
-      expect((await client.query("SELECT to_regclass('pg_temp.rolled_back') AS t")).rows).toEqual([{ t: null }]);
+      expect((await client.query("SELECT to_regclass('pg_temp.rolled_back') AS t")).rows).toEqual([
+        { t: null },
+      ]);
       await both(client, 'SELECT count(*) FROM lineitem');
       expect(await spy.modes()).toEqual(['parallel', 'parallel']);
     } finally {

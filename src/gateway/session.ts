@@ -510,9 +510,7 @@ export class Session {
         const err = await this.channel.raw([(batch[0] as Message).raw]);
         if (err) {
           this.statements.delete(parsed.parse.name);
-          this.client.write(
-            Buffer.concat([encodeErrorResponse(err), encodeReadyForQuery(this.status as 'I')]),
-          );
+          this.client.write(Buffer.concat([err, encodeReadyForQuery(this.status as 'I')]));
           return false;
         }
         parseDone = true;

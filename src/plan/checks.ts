@@ -101,10 +101,17 @@ export function mentionedNames(stmt: Ast): { functions: string[]; tables: string
   return { functions: [...functions], tables: [...tables.values()] };
 }
 
-/** A temporary relation the statement reads (workers cannot see the client session's temp tables), or undefined. */
+/** System schemas: small, and some of their views answer per session. */
+const SYSTEM_SCHEMAS = new Set(['pg_catalog', 'information_schema', 'pg_toast']);
+
+/**
+ * A relation that only the client session can read as it does (a temporary one: workers cannot see the
+ * session's temp tables; a system catalog), or undefined.
+ */
 export function temporaryRelation(stmt: Ast, catalog: CatalogView): string | undefined {
   for (const names of mentionedNames(stmt).tables) {
     const info = catalog.table(names);
+    if (info && SYSTEM_SCHEMAS.has(info.schema)) return `${info.schema}.${info.name} is a system catalog`;
     if (info?.persistence === 't')
       return `${info.name} is a temporary relation, visible only to the client session`;
   }
