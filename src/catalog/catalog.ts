@@ -140,7 +140,7 @@ export class Catalog {
 
   private async loadFunctions(client: SqlClient, names: string[], now: number): Promise<void> {
     const res = await client.query({
-      text: `SELECT proname, bool_or(prokind = 'a') AS agg, bool_or(prokind = 'w') AS win, bool_or(provolatile = 'v') AS vol
+      text: `SELECT proname, bool_or(prokind = 'a') AS agg, bool_or(prokind = 'w') AS win, bool_or(provolatile = 'v') AS vol, bool_or(proretset) AS srf
                FROM pg_proc WHERE proname = ANY($1::text[]) GROUP BY proname`,
       values: [names],
     });
@@ -150,6 +150,7 @@ export class Catalog {
         name: r.proname,
         isAggregate: isTrue(r.agg),
         isWindow: isTrue(r.win),
+        returnsSet: isTrue(r.srf),
         isVolatile: isTrue(r.vol),
       });
     }

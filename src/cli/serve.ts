@@ -206,6 +206,8 @@ Options:
   --max-client-connections N  gateway clients at once, default 1000; more get 53300
                           (env MB_MAX_CLIENT_CONNECTIONS)
   --auth-timeout-ms N  clients must authenticate within this time, default 60000 (env MB_AUTH_TIMEOUT_MS)
+  --split-unordered    gateway: also split statements without an ORDER BY over every column (their row
+                       order then differs from PostgreSQL's plan order) (env MB_SPLIT_UNORDERED=1)
   --secret S           coordinator-worker secret, random by default (env MB_WORKER_SECRET)
   -h, --help           show this help
 `,
@@ -247,6 +249,7 @@ export const SERVER_FLAGS = {
   'backend-tls': { type: 'string' },
   'max-client-connections': { type: 'string' },
   'auth-timeout-ms': { type: 'string' },
+  'split-unordered': { type: 'boolean' },
 } as const;
 
 /** The flags `serve` and `demo` share. */
@@ -304,6 +307,7 @@ function gatewayFlags(flags: Flags): NonNullable<ServerOptions['gateway']> {
       DEFAULT_AUTH_TIMEOUT_MS,
     ),
   };
+  if (flags['split-unordered'] === true || process.env.MB_SPLIT_UNORDERED === '1') out.splitUnordered = true;
   const backendTls = flagOrEnv(str(flags['backend-tls']), 'MB_BACKEND_TLS', 'prefer');
   if (backendTls !== 'prefer' && backendTls !== 'disable')
     throw new UsageError(`--backend-tls must be prefer or disable, not "${backendTls}"`);

@@ -65,6 +65,8 @@ export interface SessionTarget {
   statementTimeoutMs: number;
   /** Key under which a "too cheap to split" decision is remembered (see `precheck`). */
   decisionKey: string;
+  /** Split only statements whose row order is fixed by the statement (see plan/order.ts). */
+  fixedOrderOnly: boolean;
 }
 
 /** A session statement the coordinator did not split: the client's backend runs it unchanged. */
@@ -360,6 +362,7 @@ export class Coordinator {
         resultNames: description.fields.map((f) => f.name),
         paramTypes: description.paramTypes,
         chunks,
+        ...(session?.fixedOrderOnly ? { fixedOrderOnly: true } : {}),
       });
       if (mode === 'auto' && plan.kind === 'parallel' && plan.merge.final && estRows > MAX_MERGE_ROWS) {
         plan = {
@@ -442,17 +445,35 @@ export class Coordinator {
     const { client, params } = ctx;
     const outFields = ctx.fields;
     const userValues = plan.shardParams.user.map((k) => params[k - 1] ?? null);
-    const outcome = await this.scheduler.submit({
-      plan,
-      statementId: ctx.statementId,
-      secret: this.opts.secret,
-      snapshot: await ctx.snapshot(),
-      settings: shardSettings(ctx.settings, plan),
-      role: ctx.role,
-      userValues,
-      ...(ctx.signal ? { signal: ctx.signal } : {}),
-      ...(ctx.deadline !== undefined ? { deadline: ctx.deadline } : {}),
-    });
+    let outcome: Awaited<ReturnType<Scheduler['submit']>>;
+    try {
+      outcome = await this.scheduler.submit({
+        plan,
+        statementId: ctx.statementId,
+        secret: this.opts.secret,
+        snapshot: await ctx.snapshot(),
+        settings: shardSettings(ctx.settings, plan),
+        role: ctx.role,
+        userValues,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+        ...(ctx.deadline !== undefined ? { deadline: ctx.deadline } : {}),
+      });
+    } catch (err) {
+      if (toPgError(err).code !== LOCK_NOT_AVAILABLE) throw err;
+      // A shard's table lock queued behind DDL that itself waits for this statement's snapshot connection:
+      // PostgreSQL cannot see that cycle, so shards give up after SHARD_LOCK_TIMEOUT and the statement runs
+      // whole on the connection that already holds its locks.
+      this.log.warn(
+        { statementId: ctx.statementId },
+        'a shard could not lock its table; running the statement whole',
+      );
+      const res = await client.query({ text: whole.sql, values: whole.values, rowMode: 'array' });
+      return {
+        rows: res.rows as (string | null)[][],
+        shards: [],
+        fallback: 'a shard could not lock its table (DDL waiting)',
+      };
+    }
     const merge = plan.merge;
     await client.query('SAVEPOINT mb_final');
     try {
@@ -568,14 +589,23 @@ export class Coordinator {
  * to the client as the shards print them keep the session's own setting.
  */
 function shardSettings(settings: Record<string, string>, plan: ParallelPlan): Record<string, string> {
+  const out = { ...settings, lock_timeout: SHARD_LOCK_TIMEOUT };
   if (
     !plan.merge.final &&
     settings.extra_float_digits !== undefined &&
     Number(settings.extra_float_digits) < 1
   )
-    return settings;
-  return { ...settings, extra_float_digits: '3' };
+    return out;
+  return { ...out, extra_float_digits: '3' };
 }
+
+/** lock_not_available: a shard gave up waiting for its table lock. */
+const LOCK_NOT_AVAILABLE = '55P03';
+/**
+ * The statement's connection already holds its tables' locks, so a shard only waits for a lock when DDL is
+ * queued between them (a wait cycle PostgreSQL cannot see): give up soon and run the statement whole.
+ */
+const SHARD_LOCK_TIMEOUT = '1s';
 
 function toPgErrorLogged(err: unknown, log: Logger): PgError {
   const e = toPgError(err);

@@ -51,6 +51,8 @@ export interface InterceptContext {
   coordinator: GatewayCoordinator;
   /** The database the workers read: only its sessions split. */
   database: string;
+  /** Also split statements whose row order PostgreSQL leaves to its plan (rows equal, order may differ). */
+  splitUnordered: boolean;
   logger: Logger;
   signal: AbortSignal;
 }
@@ -121,6 +123,7 @@ async function split(req: InterceptRequest, ctx: InterceptContext): Promise<Inte
     catalogScope: state.hasTempSchema ? `${state.role}\u0000temp ${state.backendPid}` : state.role,
     statementTimeoutMs: state.statementTimeoutMs,
     decisionKey: req.decisionKey,
+    fixedOrderOnly: !ctx.splitUnordered,
   };
   const request: QueryRequest = { sql, params, mode: 'auto' };
   if (req.what.kind === 'explain') {
@@ -141,6 +144,10 @@ async function split(req: InterceptRequest, ctx: InterceptContext): Promise<Inte
   }
   const out = await coordinator.querySession(request, target, ctx.signal);
   if ('passthrough' in out) return null;
+  // Text that is not valid UTF-8 (a SQL_ASCII database, bytes made by C functions) cannot be carried as
+  // JavaScript strings unchanged: the session runs the statement itself.
+  if (out.rows.some((r) => r.some((v) => v?.includes('\uFFFD'))))
+    throw new Error('a value is not valid UTF-8 text');
   const d = described as FullDescription;
   const columns = d.columns ?? [];
   const formats = columns.map((_, i) => resultFormat(req.resultFormats, i));

@@ -14,34 +14,54 @@ export interface Message {
 
 /** PostgreSQL's own limit for a startup packet (MAX_STARTUP_PACKET_LENGTH). */
 export const MAX_STARTUP_PACKET_LENGTH = 10_000;
+/** PostgreSQL's limit for a message before authentication completes (PG_MAX_AUTH_TOKEN_LENGTH). */
+export const MAX_AUTH_MESSAGE_LENGTH = 65_535;
 /** PostgreSQL rejects messages above 1 GB (PQ_LARGE_MESSAGE_LIMIT is 1 GB - 1). */
 export const MAX_MESSAGE_LENGTH = 0x3fff_ffff;
 
-/** Accumulates chunks and cuts them into frames; frames that span chunks are reassembled. */
+/**
+ * Accumulates chunks and cuts them into frames; frames that span chunks are reassembled once (a chunk list,
+ * so a large frame arriving in many pieces costs linear, not quadratic, copying).
+ */
 class ByteQueue {
-  private buf: Buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  length = 0;
 
   push(chunk: Buffer): void {
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.length += chunk.length;
   }
 
-  get length(): number {
-    return this.buf.length;
+  /** The first chunk, merged with the following ones until it holds at least `n` bytes (n <= length). */
+  private head(n: number): Buffer {
+    const first = this.chunks[0] ?? Buffer.alloc(0);
+    if (first.length >= n) return first;
+    let take = 0;
+    let size = 0;
+    while (size < n) size += (this.chunks[take++] as Buffer).length;
+    const merged = Buffer.concat(this.chunks.slice(0, take), size);
+    this.chunks.splice(0, take, merged);
+    return merged;
   }
 
   peekInt32(at: number): number {
-    return this.buf.readInt32BE(at);
+    return this.head(at + 4).readInt32BE(at);
   }
 
   take(n: number): Buffer {
-    const out = this.buf.subarray(0, n);
-    this.buf = this.buf.subarray(n);
+    if (n === 0) return Buffer.alloc(0);
+    const first = this.head(n);
+    const out = first.subarray(0, n);
+    if (first.length > n) this.chunks[0] = first.subarray(n);
+    else this.chunks.shift();
+    this.length -= n;
     return out;
   }
 
   /** The bytes received but not framed yet (handed on when the protocol phase changes). */
   rest(): Buffer {
-    return this.take(this.buf.length);
+    return this.take(this.length);
   }
 }
 
@@ -74,7 +94,8 @@ export class StartupPacketReader {
 export class MessageReader {
   private readonly queue = new ByteQueue();
 
-  constructor(private readonly maxLength = MAX_MESSAGE_LENGTH) {}
+  /** The longest message accepted; may be raised later (PostgreSQL allows less before authentication). */
+  constructor(public maxLength = MAX_MESSAGE_LENGTH) {}
 
   push(chunk: Buffer): void {
     this.queue.push(chunk);

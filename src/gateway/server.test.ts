@@ -84,6 +84,12 @@ describe('node-postgres through the gateway', () => {
     ['a split aggregate (simple protocol)', AGGREGATE, [], ['parallel']],
     ['a statement without a table, relayed at once', 'SELECT 1 AS one, NULL::text AS nothing', [], []],
     [
+      "an unordered GROUP BY runs whole (its row order is the plan's)",
+      'SELECT l_returnflag, count(*) FROM lineitem GROUP BY 1',
+      [],
+      ['passthrough'],
+    ],
+    [
       'a parameterized aggregate (extended protocol), split',
       'SELECT l_linestatus, count(*), sum(l_extendedprice) FROM lineitem WHERE l_quantity > $1 GROUP BY 1 ORDER BY 1',
       ['10'],
@@ -91,7 +97,7 @@ describe('node-postgres through the gateway', () => {
     ],
     [
       'rows of a parameterized scan (extended protocol), split',
-      'SELECT l_orderkey, l_linenumber, l_shipdate, l_comment FROM lineitem WHERE l_quantity > $1 ORDER BY 1, 2',
+      'SELECT l_orderkey, l_linenumber, l_shipdate, l_comment FROM lineitem WHERE l_quantity > $1 ORDER BY 1, 2, 3, 4',
       ['49'],
       ['parallel'],
     ],
@@ -180,7 +186,7 @@ describe('node-postgres through the gateway', () => {
     const settings =
       "SET DateStyle = 'German, DMY'; SET TimeZone = 'Asia/Kolkata'; SET extra_float_digits = 0";
     const sql =
-      'SELECT l_shipdate, l_shipdate::timestamptz AS ts, l_quantity::float8 / 7 AS f FROM lineitem WHERE l_quantity = 1 ORDER BY l_orderkey, l_linenumber';
+      'SELECT l_shipdate, l_shipdate::timestamptz AS ts, l_quantity::float8 / 7 AS f FROM lineitem WHERE l_quantity = 1 ORDER BY 1, 2, 3';
     try {
       await client.query(settings);
       await direct.query(settings);
@@ -192,6 +198,21 @@ describe('node-postgres through the gateway', () => {
       expect(await spy.modes()).toEqual(['parallel', 'parallel']);
     } finally {
       await direct.query('RESET ALL');
+      spy.restore();
+      await client.end();
+    }
+  });
+
+  it("a session that steers the planner (enable_*) gets PostgreSQL's own plan", async () => {
+    const client = await connect();
+    const spy = spyCoordinator();
+    try {
+      await client.query('SET enable_indexonlyscan = off');
+      await both(client, 'SELECT count(*) FROM lineitem');
+      await client.query('RESET enable_indexonlyscan');
+      await both(client, 'SELECT count(*) FROM lineitem');
+      expect(await spy.modes()).toEqual(['parallel']);
+    } finally {
       spy.restore();
       await client.end();
     }

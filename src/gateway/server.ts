@@ -22,6 +22,11 @@ export interface GatewayOptions {
   maxConnections?: number;
   /** A client must have authenticated within this time (default 60 s, as PostgreSQL's authentication_timeout). */
   authTimeoutMs?: number;
+  /**
+   * Also split statements whose row order PostgreSQL leaves to its plan (no ORDER BY over every column):
+   * the rows are the same, their order may differ. Off by default: clients see PostgreSQL's order.
+   */
+  splitUnordered?: boolean;
   logger: Logger;
 }
 
@@ -58,6 +63,7 @@ export async function startGatewayServer(opts: GatewayOptions): Promise<GatewayS
     coordinator: opts.coordinator,
     database: decodeURIComponent(url.pathname.slice(1)) || decodeURIComponent(url.username),
     authTimeoutMs: opts.authTimeoutMs ?? DEFAULT_AUTH_TIMEOUT_MS,
+    splitUnordered: opts.splitUnordered ?? false,
     logger: opts.logger,
     byKey: new Map(),
     shapes: new ShapeCache(),

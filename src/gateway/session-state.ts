@@ -58,6 +58,8 @@ export interface SessionState {
   isolation: string;
   /** The transaction has written nothing (no transaction id assigned). */
   noWrites: boolean;
+  /** The session changed a planner method setting (enable_*): it asks for a plan shape of its own. */
+  steersPlanner: boolean;
 }
 
 const STATE_SQL = `SELECT current_user AS role, current_database() AS db, pg_my_temp_schema()::int AS temp,
@@ -66,6 +68,7 @@ const STATE_SQL = `SELECT current_user AS role, current_database() AS db, pg_my_
   current_setting('transaction_isolation') AS iso, pg_current_xact_id_if_assigned() IS NULL AS clean,
   current_setting('search_path') AS sp,
   (SELECT setting FROM pg_settings WHERE name = 'statement_timeout') AS timeout,
+  EXISTS (SELECT 1 FROM pg_settings WHERE name LIKE 'enable\\_%' AND setting <> boot_val) AS steers,
   (SELECT json_object_agg(name, current_setting(name)) FROM pg_settings
     WHERE context = 'user' AND NOT (name = ANY($2::text[]))
       AND (source NOT IN ('default', 'override', 'configuration file', 'command line', 'database')
@@ -92,6 +95,7 @@ export async function readSessionState(conn: SqlClient): Promise<SessionState> {
     transformNullEquals: r.tne === 'on',
     isolation: String(r.iso),
     noWrites: r.clean === 't',
+    steersPlanner: r.steers === 't',
   };
 }
 
@@ -108,5 +112,7 @@ export function unsplittableSession(s: SessionState, inBlock: boolean, database:
   if (inBlock && s.isolation !== 'repeatable read')
     return `a ${s.isolation} transaction block has no single snapshot to share`;
   if (inBlock && !s.noWrites) return 'the transaction block has written rows the workers cannot see';
+  if (s.steersPlanner)
+    return "the session changed planner settings (enable_*): it gets PostgreSQL's own plan";
   return null;
 }

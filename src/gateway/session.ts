@@ -24,7 +24,13 @@ import {
   type InterceptRequest,
   intercept,
 } from './intercept.ts';
-import { type Message, MessageReader, StartupPacketReader } from './message-reader.ts';
+import {
+  MAX_AUTH_MESSAGE_LENGTH,
+  MAX_MESSAGE_LENGTH,
+  type Message,
+  MessageReader,
+  StartupPacketReader,
+} from './message-reader.ts';
 import {
   encodeCommandComplete,
   encodeErrorResponse,
@@ -62,6 +68,8 @@ export interface SessionContext {
   coordinator: GatewayCoordinator;
   /** The database the workers read: only sessions on it split. */
   database: string;
+  /** Also split statements without an ORDER BY fixing their row order (see plan/order.ts). */
+  splitUnordered: boolean;
   /** A client not authenticated within this time is disconnected. */
   authTimeoutMs: number;
   logger: Logger;
@@ -74,6 +82,9 @@ export interface SessionContext {
 /** Key of a BackendKeyData / CancelRequest pair. */
 export const cancelKey = (processId: number, secretKey: number): string => `${processId}:${secretKey}`;
 
+/** Statements longer than this are relayed without being parsed (a 1 MB IN list parses for ~0.5 s). */
+const MAX_ANALYZED_LENGTH = 64 * 1024;
+
 /** Extended-protocol messages that may belong to a batch the gateway answers itself. */
 const BATCH_TYPES = new Set(['P', 'B', 'D', 'E', 'C', 'S']);
 
@@ -81,7 +92,8 @@ export class Session {
   private phase: 'startup' | 'relay' | 'closed' = 'startup';
   private client: net.Socket;
   private readonly startup = new StartupPacketReader();
-  private readonly fromClient = new MessageReader();
+  /** Until authenticated, client messages are as short as PostgreSQL allows then (a password, a SASL token). */
+  private readonly fromClient = new MessageReader(MAX_AUTH_MESSAGE_LENGTH);
   private readonly fromServer = new MessageReader();
   private server: net.Socket | null = null;
   /** The StartupMessage has reached PostgreSQL: client messages may follow. */
@@ -311,7 +323,10 @@ export class Session {
         break;
       }
       case 'Z': // ReadyForQuery
-        if (this.status === null) clearTimeout(this.authTimer);
+        if (this.status === null) {
+          clearTimeout(this.authTimer);
+          this.fromClient.maxLength = MAX_MESSAGE_LENGTH;
+        }
         this.status = parseReadyForQuery(m.body);
         this.channel.status = this.status; // the channel's statements start from the client's state
         if (this.outstanding > 0) this.outstanding--;
@@ -356,14 +371,18 @@ export class Session {
         this.relay(m);
       }
     } catch (e) {
-      this.ctx.logger.error({ err: e }, 'gateway session failed');
-      this.fail(toPgError(e));
+      const err = toPgError(e);
+      // A client's malformed message is its own problem (08P01), not the gateway's.
+      if (err.code === '08P01') this.ctx.logger.warn({ err: err.message }, 'malformed client message');
+      else this.ctx.logger.error({ err: e }, 'gateway session failed');
+      this.fail(err);
     }
   }
 
   /** What a statement is to the gateway, from its text alone (null: relayed whatever happens). */
   private analyze(sql: string): Candidate | null {
-    if (!MAYBE_SELECT.test(sql)) return null;
+    // Parsing and planning run on the event loop every session shares: very long statements are relayed.
+    if (sql.length > MAX_ANALYZED_LENGTH || !MAYBE_SELECT.test(sql)) return null;
     const shape = `${this.user}\u0000${shapeOf(sql)}`;
     if (this.ctx.shapes.has(shape)) return null;
     const what = interceptable(sql);
@@ -554,6 +573,7 @@ export class Session {
       channel: this.channel,
       coordinator: this.ctx.coordinator,
       database: this.ctx.database,
+      splitUnordered: this.ctx.splitUnordered,
       logger: this.ctx.logger,
       signal: abort.signal,
     };

@@ -2,7 +2,7 @@
 // with PostgreSQL's own semantics: combine aggregates per group, then HAVING, projection, DISTINCT, ORDER BY, LIMIT.
 
 import { FINAL_REL } from '../plan/aggregate.ts';
-import { varianceKind } from '../plan/combiners.ts';
+import { COMBINERS, varianceKind } from '../plan/combiners.ts';
 import { bindParams } from '../plan/params.ts';
 import type { HelperColumn, MergeSpec } from '../plan/types.ts';
 import {
@@ -78,11 +78,36 @@ function columnName(c: HelperColumn): string {
   }
 }
 
+const NUMERIC = 1700;
+/** Numeric multiplication keeps at most 16383 decimal places: x * x is exact only below half of that. */
+const MAX_EXACT_SQUARE_SCALE = 8191;
+
+/**
+ * Numeric variance partials hold Σx² computed by SQL multiplication, which rounds beyond 16383 decimal
+ * places where PostgreSQL's own accumulator does not. Σx has the largest scale of its inputs, so it tells
+ * whether any square may have been rounded; then the merge is refused (and the statement runs whole).
+ */
+function checkSquaresExact(merge: FinalInput['merge'], fields: FieldInfo[], rows: (string | null)[][]): void {
+  if (merge.kind !== 'aggregate') return;
+  for (const a of merge.aggregates) {
+    if (COMBINERS[a.fn]?.family !== 'variance') continue;
+    const sx = a.partials[1];
+    if (sx === undefined || fields[sx]?.typeOid !== NUMERIC) continue;
+    for (const row of rows) {
+      const v = row[sx];
+      const dot = v?.indexOf('.') ?? -1;
+      if (v && dot >= 0 && v.length - dot - 1 > MAX_EXACT_SQUARE_SCALE)
+        throw new CannotMerge(`${a.fn}() input with more than ${MAX_EXACT_SQUARE_SCALE} decimal places`);
+    }
+  }
+}
+
 export function buildFinalQuery(input: FinalInput): FinalQuery {
   const { merge, fields, rows } = input;
   if (!merge.final) throw new CannotMerge('no final query');
   const roles = fieldRoles(merge, fields);
   if (roles.length !== fields.length) throw new CannotMerge('shard columns do not match the plan');
+  checkSquaresExact(merge, fields, rows);
 
   // Collation per column, as PostgreSQL derived it in the shards.
   const collations = new Map<number, string[]>();

@@ -11,6 +11,7 @@ import {
   splitRequirement,
 } from './aggregate.ts';
 import { outerAggregateInSubquery, temporaryRelation, unsupportedConstruct } from './checks.ts';
+import { rowOrderFixed } from './order.ts';
 import { bindParams } from './params.ts';
 import { firstChunkOnly, rangePredicate } from './ranges.ts';
 import { rewriteRows, rewriteUnion } from './rows.ts';
@@ -28,6 +29,11 @@ export interface PlanInput {
   paramTypes: readonly number[];
   /** A chunk count, or the fleet size to derive one from the split table's size. */
   chunks: number | { workers: number };
+  /**
+   * Split only statements whose row order the statement fixes (see order.ts): a split cannot reproduce the
+   * order PostgreSQL's plan would give rows the statement leaves unordered.
+   */
+  fixedOrderOnly?: boolean;
 }
 
 /** Chunks from the table size: about 1 MB of pages each, at least one per worker, at most four per worker. */
@@ -61,10 +67,14 @@ export function planStatement(input: PlanInput): DistributedPlan {
   const isUnion = branches !== undefined && branches.length > 1;
   if (!sel.fromClause && !isUnion) return passthrough('no FROM clause');
 
+  const aggregate = !isUnion && isAggregateQuery(sel, catalog);
+  if (input.fixedOrderOnly && !rowOrderFixed(sel, aggregate, input.resultTypes.length, catalog))
+    return passthrough(
+      "no ORDER BY over every column: the row order would be the plan's, and a split has another",
+    );
   if (isUnion && !branches.every((b) => isRowLocal(b, catalog)))
     return planUnionByBranch(input, sel, branches);
   const scope = collectScope(sel, catalog, cteNames(sel));
-  const aggregate = !isUnion && isAggregateQuery(sel, catalog);
   let required: SplitRequirement | undefined;
   if (aggregate) {
     const d = splitRequirement(

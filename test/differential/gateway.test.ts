@@ -1,5 +1,5 @@
 // The differential suite through the PostgreSQL-protocol gateway: every case runs directly and through the
-// gateway (split threshold 0, so whatever can split does), in text format with node-postgres and in binary
+// gateway (split threshold 0 and unordered statements too, so whatever can split does), in text format with node-postgres and in binary
 // format byte for byte; column names, type OIDs, formats and values must be identical.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,7 +30,7 @@ let split = 0;
 let planned = 0;
 
 beforeAll(async () => {
-  stack = await startTestStack({ workers: 3, costThreshold: 0 });
+  stack = await startTestStack({ workers: 3, costThreshold: 0, splitUnordered: true });
   const gatewayUrl = new URL(stack.databaseUrl);
   gatewayUrl.hostname = '127.0.0.1';
   gatewayUrl.port = String(stack.pgPort);

@@ -34,7 +34,7 @@ export interface TestStack {
  *   await stack.stop();
  */
 export async function startTestStack(
-  opts: { workers?: number; costThreshold?: number } = {},
+  opts: { workers?: number; costThreshold?: number; splitUnordered?: boolean } = {},
 ): Promise<TestStack> {
   const databaseUrl = inject('databaseUrl');
   const logger = pino(
@@ -46,6 +46,7 @@ export async function startTestStack(
     workers: opts.workers ?? 3,
     httpPort: 0,
     pgPort: 0,
+    gateway: { splitUnordered: opts.splitUnordered ?? false },
     logger,
     ...(opts.costThreshold !== undefined ? { costThreshold: opts.costThreshold } : {}),
   });

@@ -1,0 +1,52 @@
+// Which statements fix their own row order (and may split for clients that compare output byte for byte).
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { CatalogView } from '../catalog/types.ts';
+import type { Ast } from '../sql/ast.ts';
+import { initParser, parseSql } from '../sql/parser.ts';
+import { rowOrderFixed } from './order.ts';
+
+beforeAll(() => initParser());
+
+const AGGREGATES = new Set(['count', 'sum', 'avg', 'max', 'min']);
+const catalog: CatalogView = {
+  table: () => undefined,
+  func: (name) => ({
+    name,
+    isAggregate: AGGREGATES.has(name),
+    isWindow: false,
+    isVolatile: false,
+    returnsSet: name === 'generate_series',
+  }),
+  bounds: () => undefined,
+  typeName: () => undefined,
+};
+
+describe('rowOrderFixed', () => {
+  it.each<[string, boolean, number, boolean]>([
+    ['SELECT count(*) FROM t', true, 1, true],
+    ['SELECT count(*), sum(x) FROM t WHERE y > 1', true, 2, true],
+    ['SELECT g, count(*) FROM t GROUP BY g', true, 2, false],
+    ['SELECT g, count(*) FROM t GROUP BY g ORDER BY g', true, 2, true],
+    ['SELECT g, count(*) FROM t GROUP BY 1 ORDER BY 1 DESC', true, 2, true],
+    ['SELECT g AS k, count(*) AS n FROM t GROUP BY g ORDER BY k', true, 2, true],
+    ['SELECT g, h, count(*) FROM t GROUP BY g, h ORDER BY g', true, 3, false],
+    ['SELECT g, count(*) AS n FROM t GROUP BY g ORDER BY n', true, 2, false],
+    ['SELECT g, count(*) AS n FROM t GROUP BY g ORDER BY n, g', true, 2, true],
+    ['SELECT a, b FROM t', false, 2, false],
+    ['SELECT a, b FROM t ORDER BY a', false, 2, false],
+    ['SELECT a, b FROM t ORDER BY a, b', false, 2, true],
+    ['SELECT a, b FROM t ORDER BY 2, 1 LIMIT 5', false, 2, true],
+    ['SELECT * FROM t ORDER BY a', false, 3, false],
+    ['SELECT DISTINCT a FROM t', false, 1, false],
+    ['SELECT DISTINCT a FROM t ORDER BY a', false, 1, true],
+    ['SELECT a, generate_series(1, 3) FROM t ORDER BY a', false, 2, false],
+    ['SELECT count(*), generate_series(1, 2) FROM t', true, 2, false],
+    ['SELECT a FROM t UNION ALL SELECT b FROM u', false, 1, false],
+    ['SELECT a, c FROM t UNION ALL SELECT b, d FROM u ORDER BY 1, 2', false, 2, true],
+    ['SELECT a, c FROM t UNION ALL SELECT b, d FROM u ORDER BY a', false, 2, false],
+    ['SELECT a, c FROM t UNION ALL SELECT b, d FROM u ORDER BY a, c', false, 2, true],
+  ])('%s', (sql, aggregate, columns, fixed) => {
+    const sel = ((parseSql(sql)[0] as { stmt: Ast }).stmt as Ast).SelectStmt;
+    expect(rowOrderFixed(sel, aggregate, columns, catalog)).toBe(fixed);
+  });
+});
