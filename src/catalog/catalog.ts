@@ -94,6 +94,14 @@ export class Catalog {
                     has_table_privilege(c.oid, 'SELECT') AS table_select,
                     (SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
                       WHERE i.indrelid = c.oid AND i.indisprimary AND i.indnkeyatts = 1) AS pk,
+                    (SELECT json_agg(u.cols) FROM (
+                       SELECT array_agg(a.attname::text ORDER BY k.ord) AS cols
+                         FROM pg_index i
+                         CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+                         JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                        WHERE i.indrelid = c.oid AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
+                          AND k.ord <= i.indnkeyatts
+                        GROUP BY i.indexrelid) u) AS uniques,
                     (SELECT json_agg(json_build_object('name', a.attname, 'typeOid', a.atttypid::int, 'nsp', tn.nspname,
                         'typname', t.typname, 'notNull', a.attnotnull) ORDER BY a.attnum)
                        FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace tn ON tn.oid = t.typnamespace
@@ -122,6 +130,9 @@ export class Catalog {
         pages: Number(row.pages),
         rows: Number(row.rows),
         primaryKey: row.pk ?? null,
+        uniqueKeys: (typeof row.uniques === 'string'
+          ? JSON.parse(row.uniques)
+          : (row.uniques ?? [])) as string[][],
         tableSelect: isTrue(row.table_select),
         columns: cols.map(
           (c): ColumnInfo => ({

@@ -22,6 +22,8 @@ export interface TableInfo {
   columns: ColumnInfo[];
   /** Single-column primary key, if any. */
   primaryKey: string | null;
+  /** Column lists of unique indexes without predicate or expressions (the primary key among them). */
+  uniqueKeys?: string[][];
   /** SELECT on the whole table (system columns such as ctid need it; column GRANTs are not enough). */
   tableSelect: boolean;
 }

@@ -9,7 +9,28 @@ beforeAll(() => initParser());
 
 const AGGREGATES = new Set(['count', 'sum', 'avg', 'max', 'min']);
 const catalog: CatalogView = {
-  table: () => undefined,
+  table: (names) =>
+    names[names.length - 1] === 'u'
+      ? {
+          oid: 9,
+          schema: 'public',
+          name: 'u',
+          relkind: 'r',
+          hasSubclass: false,
+          persistence: 'p',
+          pages: 10,
+          rows: 100,
+          primaryKey: null,
+          tableSelect: true,
+          uniqueKeys: [['k1', 'k2'], ['maybe_null']],
+          columns: ['k1', 'k2', 'maybe_null', 'v'].map((name) => ({
+            name,
+            typeOid: 23,
+            typeName: ['pg_catalog', 'int4'] as [string, string],
+            notNull: name !== 'maybe_null',
+          })),
+        }
+      : undefined,
   func: (name) => ({
     name,
     isAggregate: AGGREGATES.has(name),
@@ -45,6 +66,11 @@ describe('rowOrderFixed', () => {
     ['SELECT a, c FROM t UNION ALL SELECT b, d FROM u ORDER BY 1, 2', false, 2, true],
     ['SELECT a, c FROM t UNION ALL SELECT b, d FROM u ORDER BY a', false, 2, false],
     ['SELECT a, c FROM t UNION ALL SELECT b, d FROM u ORDER BY a, c', false, 2, true],
+    ['SELECT * FROM u ORDER BY k1, k2', false, 4, true],
+    ['SELECT v FROM u x ORDER BY x.k2, x.k1 LIMIT 3', false, 1, true],
+    ['SELECT v FROM u ORDER BY k1', false, 1, false],
+    ['SELECT v FROM u ORDER BY maybe_null', false, 1, false],
+    ['SELECT u.v FROM u JOIN t ON t.a = u.v ORDER BY k1, k2', false, 1, false],
   ])('%s', (sql, aggregate, columns, fixed) => {
     const sel = ((parseSql(sql)[0] as { stmt: Ast }).stmt as Ast).SelectStmt;
     expect(rowOrderFixed(sel, aggregate, columns, catalog)).toBe(fixed);

@@ -23,8 +23,36 @@ export function rowOrderFixed(sel: Ast, aggregate: boolean, columns: number, cat
   if (sorted.size === 0) return false;
   const covers = (e: Ast) => sorted.has(fingerprintNode(resolve(e, targets)));
   if (targets.length > 0 && targets.every((t) => !isStar(t) && covers(t.ResTarget.val))) return true;
+  if (!aggregate && !sel.distinctClause && sortsByUniqueKey(sel, targets, catalog)) return true;
   const groups = (sel.groupClause ?? []) as Ast[];
   return groups.length > 0 && !sel.distinctClause && groups.every((g) => !g.GroupingSet && covers(g));
+}
+
+/**
+ * One table in FROM (no join to multiply its rows) and an ORDER BY naming every column of one of its unique
+ * keys whose columns are all NOT NULL: every row has its own place.
+ */
+function sortsByUniqueKey(sel: Ast, targets: Ast[], catalog: CatalogView): boolean {
+  const from = (sel.fromClause ?? []) as Ast[];
+  const rv = from.length === 1 ? from[0]?.RangeVar : undefined;
+  if (!rv) return false;
+  const info = catalog.table([rv.catalogname, rv.schemaname, rv.relname].filter((x): x is string => !!x));
+  if (!info) return false;
+  const qualifiers = new Set([rv.alias?.aliasname ?? rv.relname]);
+  const sortedColumns = new Set<string>();
+  for (const s of (sel.sortClause ?? []) as Ast[]) {
+    const fields = ((resolve(s.SortBy.node, targets)?.ColumnRef?.fields ?? []) as Ast[]).map(
+      (f) => f.String?.sval as string | undefined,
+    );
+    if (fields.some((f) => f === undefined)) continue;
+    if (fields.length === 1) sortedColumns.add(fields[0] as string);
+    else if (fields.length === 2 && qualifiers.has(fields[0] as string))
+      sortedColumns.add(fields[1] as string);
+  }
+  const notNull = new Set(info.columns.filter((c) => c.notNull).map((c) => c.name));
+  return (info.uniqueKeys ?? []).some(
+    (key) => key.length > 0 && key.every((c) => notNull.has(c) && sortedColumns.has(c)),
+  );
 }
 
 const isStar = (t: Ast): boolean =>
