@@ -15,6 +15,7 @@ import { mentionedNames } from '../plan/checks.ts';
 import { planStatement } from '../plan/planner.ts';
 import type { DistributedPlan, ParallelPlan, UnionPlan } from '../plan/types.ts';
 import type { Ast } from '../sql/ast.ts';
+import { mayChangeCatalog } from '../sql/ddl.ts';
 import { deparse, initParser, parseSql } from '../sql/parser.ts';
 import type { FieldInfo } from '../worker/protocol.ts';
 import type { QueryRequest, QueryResult, ShardStat } from './api.ts';
@@ -422,6 +423,7 @@ export class Coordinator {
     const c = client ?? (await this.pool.connect());
     try {
       const res = await c.query({ text: req.sql, values: req.params ?? [], rowMode: 'array' });
+      if (mayChangeCatalog(req.sql)) this.invalidateCatalog();
       const last = Array.isArray(res) ? res[res.length - 1] : res;
       return {
         columns: (last?.fields ?? []).map((f: pg.FieldDef) => ({ name: f.name, typeOid: f.dataTypeID })),
@@ -576,6 +578,12 @@ export class Coordinator {
     });
     const res = await client.query({ text: fq.sql, values: fq.values, rowMode: 'array' });
     return { rows: res.rows as (string | null)[][], shards };
+  }
+
+  /** Forgets everything the catalog cached (after DDL through the gateway: a cached column may have changed). */
+  invalidateCatalog(): void {
+    this.catalog.invalidate();
+    this.cheap.clear();
   }
 
   /** [schema, name] of a type the catalog has loaded. */

@@ -28,6 +28,7 @@ export interface GatewayCoordinator {
   ): Promise<QueryResult | NotSplit>;
   explainSession(req: QueryRequest, session: SessionTarget): Promise<Record<string, unknown>>;
   precheck(stmt: Ast, decisionKey: string): string | null;
+  invalidateCatalog(): void;
   typeName(oid: number): [string, string] | undefined;
 }
 

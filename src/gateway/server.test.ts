@@ -218,6 +218,27 @@ describe('node-postgres through the gateway', () => {
     }
   });
 
+  it('DDL through the gateway is seen by the next split at once (no stale NOT NULL from the catalog cache)', async () => {
+    const client = await connect();
+    const spy = spyCoordinator();
+    const q = "SELECT count(*), md5(string_agg(v, ',' ORDER BY k, v)) FROM gw_nn";
+    try {
+      await client.query('DROP TABLE IF EXISTS gw_nn');
+      await client.query('CREATE TABLE gw_nn (k int NOT NULL, v text)');
+      await client.query("INSERT INTO gw_nn SELECT i % 5000, 'v' || i FROM generate_series(1, 60000) i");
+      await client.query('ANALYZE gw_nn');
+      await both(client, q);
+      await client.query('ALTER TABLE gw_nn ALTER k DROP NOT NULL');
+      await client.query("INSERT INTO gw_nn SELECT NULL, 'null' || i FROM generate_series(1, 100) i");
+      await both(client, q);
+      expect(await spy.modes()).toEqual(['parallel', 'parallel']);
+    } finally {
+      spy.restore();
+      await client.query('DROP TABLE IF EXISTS gw_nn');
+      await client.end();
+    }
+  });
+
   it('a temporary table that shadows a table name is read by the session itself', async () => {
     const client = await connect();
     try {

@@ -5,6 +5,7 @@ import tls from 'node:tls';
 import type { Logger } from 'pino';
 import { protocolViolation, queryCanceled, tooManyConnections } from '../errors/codes.ts';
 import { PgError, toPgError } from '../errors/pg-error.ts';
+import { mayChangeCatalog } from '../sql/ddl.ts';
 import { BackendChannel } from './backend-channel.ts';
 import { splittableBatch } from './batch.ts';
 import {
@@ -423,7 +424,9 @@ export class Session {
         // Query
         this.outstanding++;
         this.statements.delete(''); // a simple query replaces the unnamed statement
-        if (dropsPrepared(parseQuery(m.body))) this.statements.clear();
+        const sql = parseQuery(m.body);
+        if (dropsPrepared(sql)) this.statements.clear();
+        if (mayChangeCatalog(sql)) this.ctx.coordinator.invalidateCatalog();
         break;
       }
       case 'P': {
@@ -431,6 +434,7 @@ export class Session {
         this.openBatch = true;
         const p = parseParseMessage(m.body);
         this.statements.set(p.name, { parse: p });
+        if (mayChangeCatalog(p.sql)) this.ctx.coordinator.invalidateCatalog();
         break;
       }
       case 'C': {
