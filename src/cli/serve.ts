@@ -56,7 +56,7 @@ export interface ServerOptions {
   /** Shared secret between coordinator and workers (random by default). */
   secret?: string;
   /** Gateway settings besides the port: listen address, TLS, connection limit, authentication timeout. */
-  gateway?: Omit<GatewayOptions, 'databaseUrl' | 'coordinator' | 'port' | 'logger'>;
+  gateway?: Omit<GatewayOptions, 'databaseUrl' | 'coordinator' | 'port' | 'logger' | 'onSplit'>;
   logger?: Logger;
 }
 
@@ -140,6 +140,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
             coordinator,
             port: opts.pgPort,
             logger,
+            onSplit: (request, result, ms) => http.recordStatement(request, result, ms),
             ...opts.gateway,
           }).catch(async (err) => {
             await http.close();

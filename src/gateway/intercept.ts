@@ -66,6 +66,8 @@ export interface InterceptAnswer {
   rowDescription: Buffer;
   dataRows: Buffer[];
   tag: string;
+  /** The coordinator's result of a split SELECT (plan and per-chunk figures), for history and metrics. */
+  result?: QueryResult;
 }
 
 const TEXT_OID = 25;
@@ -160,6 +162,7 @@ async function split(req: InterceptRequest, ctx: InterceptContext): Promise<Inte
     rowDescription: encodeRowDescriptionFull(columns.map((c, i) => ({ ...c, format: formats[i] as number }))),
     dataRows,
     tag: `SELECT ${out.rows.length}`,
+    result: out,
   };
 }
 

@@ -113,6 +113,23 @@ describe('node-postgres through the gateway', () => {
     }
   });
 
+  it("a split statement shows in the dashboard's history", async () => {
+    const client = await connect();
+    try {
+      await client.query(AGGREGATE);
+      const history = (await (await fetch(`${server.httpUrl}/api/history`)).json()) as {
+        sql: string;
+        mode: string;
+        chunks: number;
+      }[];
+      const entry = history.find((h) => h.sql === AGGREGATE);
+      expect(entry).toMatchObject({ mode: 'parallel' });
+      expect(entry?.chunks).toBeGreaterThan(0);
+    } finally {
+      await client.end();
+    }
+  });
+
   it('a named prepared statement splits on every execution, with other parameters', async () => {
     const client = await connect();
     const spy = spyCoordinator();

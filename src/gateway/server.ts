@@ -2,6 +2,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from 'pino';
+import type { QueryRequest, QueryResult } from '../exec/api.ts';
 import type { GatewayCoordinator } from './intercept.ts';
 import { Session, type SessionContext } from './session.ts';
 import { ShapeCache } from './shape-cache.ts';
@@ -27,6 +28,8 @@ export interface GatewayOptions {
    * the rows are the same, their order may differ. Off by default: clients see PostgreSQL's order.
    */
   splitUnordered?: boolean;
+  /** Called for every statement the gateway split (history, metrics). */
+  onSplit?: (request: QueryRequest, result: QueryResult, ms: number) => void;
   logger: Logger;
 }
 
@@ -67,6 +70,7 @@ export async function startGatewayServer(opts: GatewayOptions): Promise<GatewayS
     logger: opts.logger,
     byKey: new Map(),
     shapes: new ShapeCache(),
+    onSplit: opts.onSplit,
   };
   const limit = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   const sessions = new Set<Session>();

@@ -5,6 +5,7 @@ import tls from 'node:tls';
 import type { Logger } from 'pino';
 import { protocolViolation, queryCanceled, tooManyConnections } from '../errors/codes.ts';
 import { PgError, toPgError } from '../errors/pg-error.ts';
+import type { QueryRequest, QueryResult } from '../exec/api.ts';
 import { mayChangeCatalog } from '../sql/ddl.ts';
 import { BackendChannel } from './backend-channel.ts';
 import { splittableBatch } from './batch.ts';
@@ -78,6 +79,8 @@ export interface SessionContext {
   byKey: Map<string, Session>;
   /** Shapes of statements that recently ran whole, shared by all sessions. */
   shapes: ShapeCache;
+  /** Called for every statement the gateway split (for the dashboard's history and the metrics). */
+  onSplit: ((request: QueryRequest, result: QueryResult, ms: number) => void) | undefined;
 }
 
 /** Key of a BackendKeyData / CancelRequest pair. */
@@ -583,6 +586,7 @@ export class Session {
     };
     this.busy = true;
     this.abort = abort;
+    const started = performance.now();
     const go = async () => {
       if ((await before()) === false) return;
       let answer: InterceptAnswer | null = null;
@@ -604,7 +608,20 @@ export class Session {
       if (answer === null && this.ctx.coordinator.precheck(c.what.stmt, c.decisionKey) !== null)
         this.ctx.shapes.add(c.shape);
       if (answer === null) relay();
-      else if (!this.client.write(Buffer.concat(encode(answer)))) this.server?.pause();
+      else {
+        if (!this.client.write(Buffer.concat(encode(answer)))) this.server?.pause();
+        if (answer.result) {
+          try {
+            this.ctx.onSplit?.(
+              { sql: req.what.sql, mode: 'auto' },
+              answer.result,
+              performance.now() - started,
+            );
+          } catch (err) {
+            this.ctx.logger.warn({ err }, 'recording a split statement failed');
+          }
+        }
+      }
     };
     go()
       .catch((err) => {

@@ -58,6 +58,8 @@ export interface HttpServerHandle {
   token: string | null;
   /** Recent statements and per-second samples, as the dashboard shows them. */
   live: LiveStats;
+  /** Records a statement run elsewhere (the PostgreSQL-protocol gateway) in the history and live charts. */
+  recordStatement(request: QueryRequest, result: QueryResult, ms: number): void;
   close(): Promise<void>;
 }
 
@@ -234,6 +236,10 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     metrics,
     token: access.token,
     live,
+    recordStatement: (request, result, ms) => {
+      metrics.recordQuery({ mode: modeOfPlan(result.plan), ms, ok: true });
+      record(historyEntry(request, result, ms));
+    },
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(ticker);
