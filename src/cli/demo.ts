@@ -90,6 +90,7 @@ function banner(
   return [
     '',
     `Mini-Balancer demo is running with ${workers} workers.`,
+    `  Dashboard:  ${httpUrl}/`,
     `  HTTP API:   ${httpUrl}`,
     `  PostgreSQL: ${databaseUrl}`,
     '',
