@@ -13,7 +13,7 @@
 // MB_PG_REGRESS_TIMEOUT_S (per pg_regress run, 420), MB_PG_REGRESS_OUT (output directory, default a new
 // temporary one), MB_PG_REGRESS_KEEP=1 (keep the clusters' data directories), MB_PG_REGRESS_DIFF_LINES (40),
 // MB_PG_REGRESS_SERVE_ARGS (more `serve` flags, space-separated, e.g. "--chunk-timeout-ms 30000"),
-// MB_PG_REGRESS_MIN_SPLIT (100; fail when fewer statements were split through the gateway),
+// MB_PG_REGRESS_MIN_SPLIT (50; fail when fewer statements were split through the gateway),
 // MB_PG_REGRESS_CACHE (see the install script), MB_LOG_LEVEL (the gateway's).
 import fs from 'node:fs';
 import os from 'node:os';
@@ -44,7 +44,7 @@ const settings = {
   timeoutMs: intSetting('MB_PG_REGRESS_TIMEOUT_S', 420) * 1000,
   diffLines: intSetting('MB_PG_REGRESS_DIFF_LINES', 40),
   serveArgs: (process.env.MB_PG_REGRESS_SERVE_ARGS ?? '').split(/\s+/).filter(Boolean),
-  minSplit: intSetting('MB_PG_REGRESS_MIN_SPLIT', 100),
+  minSplit: intSetting('MB_PG_REGRESS_MIN_SPLIT', 50),
   keep: process.env.MB_PG_REGRESS_KEEP === '1',
 };
 

@@ -1,55 +1,47 @@
-// `mini-balancer bench`: a few TPC-H queries direct vs. through Mini-Balancer, and the gateway's proxy overhead.
+// `mini-balancer bench`: TPC-H side by side with PostgreSQL serial and parallel, and the gateway's proxy overhead.
 import pg from 'pg';
-import type { Logger } from 'pino';
 import { runProxyOverhead } from '../bench/proxy-overhead.ts';
+import { runTpchBench } from '../bench/tpch-bench.ts';
+import { BENCH_QUERY_SET, type BenchQuery } from '../bench/tpch-query-set.ts';
 import type { QueryMode } from '../exec/api.ts';
+import { type EmbeddedPostgresHandle, startEmbeddedPostgres, withDatabase } from '../pg/embedded.ts';
 import { releaseExitHooks } from '../pg/exit-hooks.ts';
-import { RAW_TEXT } from '../pg/raw-text.ts';
-import { type Command, flagOrEnv, intValue, parseFlags, str, UsageError } from './command.ts';
-import { openDemoDatabase } from './demo-database.ts';
+import { boundedStep, type Command, flagOrEnv, intValue, parseFlags, str, UsageError } from './command.ts';
 import { createLogger } from './logger.ts';
-import { startServer } from './serve.ts';
-
-export const BENCH_QUERIES: { name: string; sql: string }[] = [
-  {
-    name: 'TPC-H Q1 (pricing summary)',
-    sql: `SELECT l_returnflag, l_linestatus, sum(l_quantity) AS sum_qty, sum(l_extendedprice) AS sum_base_price,
-  sum(l_extendedprice * (1 - l_discount)) AS sum_disc_price,
-  sum(l_extendedprice * (1 - l_discount) * (1 + l_tax)) AS sum_charge,
-  avg(l_quantity) AS avg_qty, avg(l_extendedprice) AS avg_price, avg(l_discount) AS avg_disc, count(*) AS count_order
-FROM lineitem WHERE l_shipdate <= date '1998-12-01' - interval '90 day'
-GROUP BY l_returnflag, l_linestatus ORDER BY l_returnflag, l_linestatus`,
-  },
-  {
-    name: 'TPC-H Q6 (revenue change)',
-    sql: `SELECT sum(l_extendedprice * l_discount) AS revenue FROM lineitem
-WHERE l_shipdate >= date '1994-01-01' AND l_shipdate < date '1994-01-01' + interval '1 year'
-  AND l_discount BETWEEN 0.05 AND 0.07 AND l_quantity < 24`,
-  },
-  {
-    name: 'orders by priority',
-    sql: `SELECT o_orderpriority, count(*) AS order_count, sum(o_totalprice) AS total
-FROM orders GROUP BY o_orderpriority ORDER BY o_orderpriority`,
-  },
-];
 
 const MODES: QueryMode[] = ['auto', 'parallel', 'passthrough'];
 /** The sections of the benchmark, in the order they run. */
 const SECTIONS = ['tpch', 'proxy'] as const;
 type Section = (typeof SECTIONS)[number];
+/** The benchmark's database on the embedded PostgreSQL (kept apart from the demo's). */
+const BENCH_DATABASE = 'mini_balancer_bench';
+const SCALE_FACTORS = ['0.001', '0.01', '0.1', '0.2', '0.5', '1', '2', '5', '10'];
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-};
+function querySubset(text: string | undefined): readonly BenchQuery[] {
+  if (text === undefined) return BENCH_QUERY_SET;
+  const ids = text.split(',').map((id) => id.trim().toLowerCase());
+  const known = BENCH_QUERY_SET.map((q) => q.id.toLowerCase());
+  const unknown = ids.filter((id) => !known.includes(id));
+  if (unknown.length > 0)
+    throw new UsageError(
+      `--queries: no query ${unknown.join(', ')} (known: ${BENCH_QUERY_SET.map((q) => q.id).join(', ')})`,
+    );
+  return BENCH_QUERY_SET.filter((q) => ids.includes(q.id.toLowerCase()));
+}
+
+function workersList(text: string | undefined): number[] {
+  if (text === undefined) return [1, 2, 4];
+  const ws = text.split(',').map((w) => intValue(w.trim(), 'workers-list', 1, 256, 1));
+  if (ws.length === 0) throw new UsageError('--workers-list needs at least one worker count');
+  return [...new Set(ws)].sort((a, b) => a - b);
+}
 
 /**
- * Runs the sections (default all): the TPC-H queries directly and through the coordinator, interleaved, then
- * the proxy overhead of the PostgreSQL-protocol gateway (see src/bench/proxy-overhead.ts).
+ * Runs the sections (default all): the TPC-H benchmark (src/bench/tpch-bench.ts), then the proxy overhead of
+ * the PostgreSQL-protocol gateway (src/bench/proxy-overhead.ts).
  *
  * @example
- *   await runBench(['--runs', '5']);
+ *   await runBench(['--sf', '0.1']);
  *   await runBench(['--only', 'proxy', '--pgbench-duration', '15']);
  */
 export async function runBench(args: string[]): Promise<void> {
@@ -59,10 +51,16 @@ export async function runBench(args: string[]): Promise<void> {
   const flags = parseFlags(benchCommand, args, {
     'database-url': { type: 'string' },
     'data-dir': { type: 'string' },
+    sf: { type: 'string' },
+    'workers-list': { type: 'string' },
+    queries: { type: 'string' },
     workers: { type: 'string' },
     runs: { type: 'string' },
     mode: { type: 'string' },
-    chunks: { type: 'string' },
+    out: { type: 'string' },
+    'no-load': { type: 'boolean' },
+    'plan-runs': { type: 'string' },
+    'latency-runs': { type: 'string' },
     only: { type: 'string' },
     'pgbench-duration': { type: 'string' },
     'pgbench-rounds': { type: 'string' },
@@ -71,12 +69,11 @@ export async function runBench(args: string[]): Promise<void> {
     'pgbench-threads': { type: 'string' },
   });
   if (!flags) return;
+  const sf = str(flags.sf) ?? '1';
+  if (!SCALE_FACTORS.includes(sf)) throw new UsageError(`--sf must be one of ${SCALE_FACTORS.join(', ')}`);
   const runs = intValue(str(flags.runs), 'runs', 1, 1000, 5);
-  const workers = intValue(flagOrEnv(str(flags.workers), 'MB_WORKERS'), 'workers', 1, 256, 4);
-  const mode = (str(flags.mode) ?? 'parallel') as QueryMode;
+  const mode = (str(flags.mode) ?? 'auto') as QueryMode;
   if (!MODES.includes(mode)) throw new UsageError('--mode must be auto, parallel or passthrough');
-  const chunksText = str(flags.chunks);
-  const chunks = chunksText === undefined ? undefined : intValue(chunksText, 'chunks', 1, 1024, 1);
   const only = str(flags.only);
   if (only !== undefined && !SECTIONS.includes(only as Section)) {
     throw new UsageError(`--only must be one of ${SECTIONS.join(', ')}`);
@@ -84,7 +81,7 @@ export async function runBench(args: string[]): Promise<void> {
   const sections: readonly Section[] = only ? [only as Section] : SECTIONS;
   const durationS = intValue(str(flags['pgbench-duration']), 'pgbench-duration', 1, 3600, 15);
   const proxy = {
-    workers,
+    workers: intValue(flagOrEnv(str(flags.workers), 'MB_WORKERS'), 'workers', 1, 256, 4),
     durationS,
     latencyDurationS: Math.max(2, Math.round(durationS / 3)),
     rounds: intValue(str(flags['pgbench-rounds']), 'pgbench-rounds', 1, 100, 2),
@@ -92,117 +89,108 @@ export async function runBench(args: string[]): Promise<void> {
     clients: intValue(str(flags['pgbench-clients']), 'pgbench-clients', 1, 1000, 8),
     threads: intValue(str(flags['pgbench-threads']), 'pgbench-threads', 1, 1000, 2),
   };
+  const tpch = {
+    scaleFactor: Number(sf),
+    runs,
+    workersList: workersList(str(flags['workers-list'])),
+    queries: querySubset(str(flags.queries)),
+    mode,
+    outDir: str(flags.out) ?? 'docs/benchmarks',
+    load: flags['no-load'] !== true,
+    overhead: {
+      planRuns: intValue(str(flags['plan-runs']), 'plan-runs', 1, 100_000, 200),
+      latencyRuns: intValue(str(flags['latency-runs']), 'latency-runs', 1, 100_000, 500),
+    },
+    command: `mini-balancer bench ${args.join(' ')}`.trim(),
+  };
   const logger = createLogger('bench', process.env.MB_LOG_LEVEL ?? 'warn');
   const external = flagOrEnv(str(flags['database-url']), 'MB_DATABASE_URL');
 
-  const db = external
-    ? { databaseUrl: external, stop: async () => {} }
-    : await openDemoDatabase({
-        dataDir: flagOrEnv(str(flags['data-dir']), 'MB_DATA_DIR', '.mini-balancer') as string,
-        reset: false,
-        logger,
-      });
+  let embedded: EmbeddedPostgresHandle | null = null;
+  let databaseUrl = external;
+  if (databaseUrl === undefined) {
+    const dataDir = flagOrEnv(str(flags['data-dir']), 'MB_BENCH_DATA_DIR', '.mini-balancer/bench') as string;
+    process.stdout.write(`starting PostgreSQL in ${dataDir}\n`);
+    embedded = await startEmbeddedPostgres({ dataDir: `${dataDir}/pgdata`, persistent: true });
+    databaseUrl = withDatabase(embedded.url, BENCH_DATABASE);
+  }
   try {
+    if (embedded) await createDatabase(embedded.url, BENCH_DATABASE);
     if (sections.includes('tpch')) {
-      await runTpchSection(db.databaseUrl, { runs, workers, mode, chunks, logger });
+      const out = (text: string) => process.stdout.write(text);
+      const outcome = await runTpchBench({ databaseUrl, ...tpch, logger, out });
+      out(`\nwrote ${outcome.files.join(', ')}\n`);
+      if (!outcome.ok) {
+        out('\nsome answers differed from PostgreSQL serial (see the report): the benchmark failed\n');
+        process.exitCode = 1;
+      }
     }
     if (sections.includes('proxy')) {
       await runProxyOverhead({
-        serverUrl: db.databaseUrl,
+        serverUrl: databaseUrl,
         ...proxy,
         logger,
         out: (text) => process.stdout.write(text),
       });
     }
   } finally {
-    await db.stop();
+    const running = embedded;
+    if (running) await boundedStep('stop PostgreSQL', 30_000, logger, () => running.stop());
   }
 }
 
-/** The TPC-H queries, each `runs` times direct and through the coordinator, interleaved; a Markdown table of medians. */
-async function runTpchSection(
-  databaseUrl: string,
-  opts: { runs: number; workers: number; mode: QueryMode; chunks: number | undefined; logger: Logger },
-): Promise<void> {
-  const { runs, workers, mode, chunks, logger } = opts;
-  const direct = new pg.Client({ connectionString: databaseUrl, types: RAW_TEXT });
-  let server: Awaited<ReturnType<typeof startServer>> | undefined;
-  direct.on('error', () => {}); // a lost connection also fails the pending query, which reports it
+async function createDatabase(serverUrl: string, database: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: serverUrl });
+  admin.on('error', () => {});
+  await admin.connect();
   try {
-    await direct.connect();
-    server = await startServer({ databaseUrl, workers, httpPort: 0, logger });
-    const coordinator = server.coordinator;
-    const viaDirect = async (sql: string) =>
-      (await direct.query({ text: sql, rowMode: 'array' })).rows as (string | null)[][];
-    const viaBalancer = async (sql: string) =>
-      (await coordinator.query(chunks === undefined ? { sql, mode } : { sql, mode, chunks })).rows;
-    const time = async (f: () => Promise<(string | null)[][]>) => {
-      const t0 = performance.now();
-      const rows = await f();
-      return { ms: performance.now() - t0, rows };
-    };
-
-    const lines = [
-      `| query | PostgreSQL direct (ms) | Mini-Balancer ${mode}, ${workers} workers (ms) | speed-up | same rows |`,
-      '|---|---:|---:|---:|:---:|',
-    ];
-    for (const q of BENCH_QUERIES) {
-      await viaDirect(q.sql);
-      await viaBalancer(q.sql);
-      const a: number[] = [];
-      const b: number[] = [];
-      let same = true;
-      for (let i = 0; i < runs; i += 1) {
-        const d = await time(() => viaDirect(q.sql));
-        const m = await time(() => viaBalancer(q.sql));
-        a.push(d.ms);
-        b.push(m.ms);
-        same &&= JSON.stringify(d.rows) === JSON.stringify(m.rows);
-      }
-      const ratio = median(a) / median(b);
-      lines.push(
-        `| ${q.name} | ${median(a).toFixed(1)} | ${median(b).toFixed(1)} | ${ratio.toFixed(2)}x | ${same ? 'yes' : '**no**'} |`,
-      );
-    }
-    process.stdout.write(`\nMedians of ${runs} interleaved runs.\n\n${lines.join('\n')}\n`);
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`);
   } finally {
-    await direct.end().catch(() => {});
-    await server?.stop();
+    await admin.end();
   }
 }
 
 export const benchCommand: Command = {
   name: 'bench',
   help: `
-Usage: mini-balancer bench [--only tpch|proxy] [--runs N] [--workers N] [--mode parallel|auto|passthrough]
-                           [--chunks N] [--pgbench-duration S] [--pgbench-rounds N] [--pgbench-scale N]
-                           [--pgbench-clients N] [--pgbench-threads N] [--data-dir DIR | --database-url URL]
+Usage: mini-balancer bench [--only tpch|proxy] [--sf SF] [--runs N] [--workers-list 1,2,4] [--queries Q1,Q6]
+                           [--mode M] [--out DIR] [--no-load] [--plan-runs N] [--latency-runs N]
+                           [--pgbench-duration S] [--pgbench-rounds N] [--pgbench-scale N] [--pgbench-clients N]
+                           [--pgbench-threads N] [--workers N] [--data-dir DIR | --database-url URL]
 
-Section tpch runs ${BENCH_QUERIES.length} TPC-H queries N times each (default 5), alternating between PostgreSQL
-directly and Mini-Balancer (default mode parallel), and prints a Markdown table of the medians.
+Section tpch loads TPC-H at scale factor SF and the demo data (once; a marker table records what is loaded),
+then runs ${BENCH_QUERY_SET.length} queries (TPC-H Q1, Q3, Q4, Q5, Q6, Q10, Q12, Q14, Q18, Q19, a count(DISTINCT), a
+high-cardinality GROUP BY, an ORDER BY ... LIMIT, Employees by Department) on (a) PostgreSQL serial, (b)
+PostgreSQL parallel and Mini-Balancer with each worker count, interleaved after a warm-up; every answer is
+checked against (a) (a mismatch exits 1). Then planning time and point-query latency (HTTP API vs direct).
+Writes <date>-sf<SF>.md, .json and two SVG charts into --out.
 
-Section proxy runs pgbench -S (select-only) directly, through the PostgreSQL-protocol gateway and through
-PgBouncer in session mode (Debian's pgbouncer; scripts/ci/install-pgbouncer.sh installs it), in interleaved
-rounds, and prints TPS, latency and the ratio to PgBouncer (target: at least 80%); then single-client p50/p95
-latencies, including a plain TCP relay, to show what parse + plan add per passthrough statement (target:
-under 1 ms at p50). It fills a database mb_pgbench on the same PostgreSQL (pgbench -i, once per scale).
-
-Uses the demo's embedded PostgreSQL (loading the data on first use) unless --database-url names a database
-with TPC-H.
+Section proxy runs pgbench -S directly, through the PostgreSQL-protocol gateway and through PgBouncer in session
+mode (Debian's pgbouncer; scripts/ci/install-pgbouncer.sh installs it), in interleaved rounds, and prints TPS,
+latency and the ratio to PgBouncer (target: at least 80%); then single-client p50/p95 latencies, including a
+plain TCP relay, to show what parse + plan add per passthrough statement (target: under 1 ms at p50). It fills
+a database mb_pgbench on the same PostgreSQL (pgbench -i, once per scale).
 
 Options:
-  --runs N             timed runs per query and target, default 5
-  --workers N          local worker processes, default 4        (env MB_WORKERS)
-  --mode M             Mini-Balancer mode, default parallel
-  --chunks N           chunks per statement (default: the coordinator's choice)
+  --sf SF              TPC-H scale factor, default 1 (0.1 for a quick run; SF 1 is ~6M lineitem rows)
+  --runs N             timed runs per query and configuration, default 5
+  --workers-list LIST  Mini-Balancer worker counts, default 1,2,4
+  --queries LIST       run only these queries, by id: ${BENCH_QUERY_SET.map((q) => q.id).join(',')}
+  --mode M             Mini-Balancer mode: auto (default), parallel or passthrough
+  --out DIR            where the report goes, default docs/benchmarks
+  --no-load            use the tables as they are (no loading, no marker table)
+  --plan-runs N        planning-time runs per statement, default 200
+  --latency-runs N     point-query runs per target, default 500
   --only SECTION       run only tpch or proxy (default: both)
+  --workers N          proxy section: local worker processes, default 4 (env MB_WORKERS)
   --pgbench-duration S seconds per pgbench run, default 15 (single-client runs: a third of it)
   --pgbench-rounds N   interleaved rounds over the three targets, default 2
   --pgbench-scale N    pgbench scale factor, default 10
   --pgbench-clients N  pgbench clients (-c), default 8
   --pgbench-threads N  pgbench threads (-j), default 2
-  --data-dir DIR       embedded PostgreSQL location, default .mini-balancer (env MB_DATA_DIR)
-  --database-url URL   an existing database with TPC-H loaded  (env MB_DATABASE_URL)
+  --data-dir DIR       embedded PostgreSQL location, default .mini-balancer/bench (env MB_BENCH_DATA_DIR)
+  --database-url URL   use this database instead of the embedded one (env MB_DATABASE_URL)
   -h, --help           show this help
 `,
   run: runBench,
