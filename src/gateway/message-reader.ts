@@ -101,6 +101,11 @@ export class MessageReader {
     this.queue.push(chunk);
   }
 
+  /** Bytes received and not yet cut into messages. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
   /** The next whole message, or null; throws a 08P01 PgError on an impossible length. */
   next(): Message | null {
     if (this.queue.length < 5) return null;

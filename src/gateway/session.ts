@@ -18,6 +18,7 @@ import {
   parseParseMessage,
   parseTarget,
 } from './extended-messages.ts';
+import { FrameScanner } from './frame-scanner.ts';
 import {
   decisionKeyOf,
   type GatewayCoordinator,
@@ -117,6 +118,10 @@ export class Session {
   /** Prepared statements the client created with Parse, by name ('' the unnamed one). */
   private readonly statements = new Map<string, Prepared>();
   private readonly channel: BackendChannel;
+  /** Follows the backend's relayed output (see onServerData); the gateway's own exchanges use fromServer. */
+  private readonly scanner = new FrameScanner(new Set(['K', 'Z']), (m) =>
+    this.noteServerMessage({ type: m.type, body: m.body, raw: m.body }),
+  );
   private key: string | undefined;
   /** The user named in the StartupMessage. */
   private user = '';
@@ -295,6 +300,19 @@ export class Session {
   }
 
   private onServerData(chunk: Buffer): void {
+    // Relaying: forward the chunk as it came, only following message boundaries (and reading K and Z).
+    if (!this.channel.busy && this.fromServer.pending === 0) {
+      try {
+        this.scanner.push(chunk);
+      } catch (e) {
+        this.ctx.logger.warn({ err: (e as Error).message }, 'malformed message from PostgreSQL');
+        this.close();
+        return;
+      }
+      if (!this.client.write(chunk)) this.server?.pause();
+      this.pump();
+      return;
+    }
     const out: Buffer[] = [];
     try {
       this.fromServer.push(chunk);
@@ -340,7 +358,12 @@ export class Session {
 
   /** Whether the next client statement may go to the coordinator (nothing else in flight on the backend). */
   private idle(): boolean {
-    return (this.status === 'I' || this.status === 'T') && this.outstanding === 0 && !this.openBatch;
+    return (
+      (this.status === 'I' || this.status === 'T') &&
+      this.outstanding === 0 &&
+      !this.openBatch &&
+      this.scanner.atBoundary
+    );
   }
 
   /** Relays queued client messages in order, stopping at a statement the coordinator takes. */
