@@ -230,11 +230,11 @@ describe('protocol fuzzing', () => {
     const open: number[] = [];
     const batch = 200;
     for (let from = 0; from < cases.length; from += batch) {
-      const todo = cases.slice(from, from + batch);
+      const pending = cases.slice(from, from + batch);
       // Eight at a time: enough to overlap sessions, well below the suite PostgreSQL's max_connections.
       await Promise.all(
         Array.from({ length: 8 }, async () => {
-          for (let run = todo.shift(); run; run = todo.shift()) await run();
+          for (let run = pending.shift(); run; run = pending.shift()) await run();
         }),
       );
       expect(await h.backendsSettle(), `fuzz backends still open after ${from + batch} cases`).toBe(0);
