@@ -1,28 +1,9 @@
 // The worker fleet as the scheduler and the HTTP API see it: registry entries, states and per-chunk accounting.
 import type { WorkerRef } from '../exec/worker-client.ts';
 
-export type WorkerState = 'healthy' | 'unhealthy' | 'draining';
+export type { WorkerInfo, WorkerState } from './worker-info.ts';
 
-/** One worker as `GET /api/workers` lists it. */
-export interface WorkerInfo {
-  id: string;
-  url: string;
-  /** Process id, for local workers. */
-  pid?: number;
-  /** How the coordinator knows it: spawned here, given on the command line, or self-registered. */
-  source: 'local' | 'static' | 'registered';
-  state: WorkerState;
-  /** Chunks it may run at once. */
-  concurrency: number;
-  inFlight: number;
-  completed: number;
-  failed: number;
-  rows: number;
-  busyMs: number;
-  /** ISO time of the last successful health check or heartbeat. */
-  lastHeartbeat: string | null;
-  consecutiveFailures: number;
-}
+import type { WorkerInfo } from './worker-info.ts';
 
 export interface ChunkAccounting {
   ok: boolean;

@@ -3,33 +3,12 @@ import type http from 'node:http';
 import type { Logger } from 'pino';
 import type { WorkerInfo } from '../cluster/types.ts';
 import type { QueryResult } from '../exec/api.ts';
-import type { HistoryEntry, LiveStats, Sample } from './live-stats.ts';
+import type { HistoryEntry, PostgresInfo, Sample, Status } from './api-types.ts';
+import type { LiveStats } from './live-stats.ts';
+
+export type { PostgresInfo, Status };
+
 import { type Routes, sendJson } from './respond.ts';
-
-/** The PostgreSQL server behind the coordinator, as System Status shows it. */
-export interface PostgresInfo {
-  version: string;
-  database: string;
-  sizeBytes: number;
-  connections: number;
-  maxConnections: number;
-  startedAt: string;
-}
-
-export interface Status {
-  time: string;
-  coordinator: {
-    pid: number;
-    node: string;
-    startedAt: string;
-    uptimeSec: number;
-    statements: number;
-    errors: number;
-    running: number;
-  };
-  postgres: PostgresInfo | { error: string } | null;
-  workers: WorkerInfo[];
-}
 
 const PG_INFO_SQL = `SELECT current_setting('server_version') AS version, current_database() AS database,
   pg_database_size(current_database())::text AS size_bytes,

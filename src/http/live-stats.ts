@@ -1,46 +1,8 @@
 // What the dashboard shows live: recent statements (history) and per-second samples of load and latency.
 import type { WorkerInfo } from '../cluster/types.ts';
-import type { ShardStat } from '../exec/api.ts';
+import type { HistoryEntry, NewEntry, Sample } from './api-types.ts';
 
-/** One statement run through `POST /api/query`, as Query History lists it. */
-export interface HistoryEntry {
-  id: number;
-  /** ISO time the statement finished. */
-  at: string;
-  sql: string;
-  /** The mode the client asked for. */
-  requested: 'auto' | 'parallel' | 'passthrough';
-  /** How it ran: split over workers, whole on PostgreSQL, or unknown (failed before a plan). */
-  mode: 'parallel' | 'passthrough' | 'unknown';
-  /** Why it ran whole, for passthrough plans. */
-  reason?: string;
-  table?: string;
-  strategy?: string;
-  chunks: number;
-  /** Distinct workers that ran its chunks. */
-  workers: number;
-  rows: number;
-  /** Wall time on the coordinator's HTTP handler. */
-  ms: number;
-  /** Time of the same statement run whole divided by this one's, when both have run (parallel entries). */
-  speedup?: number;
-  plan?: unknown;
-  shards: ShardStat[];
-  error?: { code: string; message: string };
-}
-
-/** One second of load: statements finished, errors, chunks completed fleet-wide, latency percentiles. */
-export interface Sample {
-  /** Unix time in ms, the end of the second. */
-  t: number;
-  statements: number;
-  errors: number;
-  chunks: number;
-  p50: number | null;
-  p95: number | null;
-}
-
-export type NewEntry = Omit<HistoryEntry, 'id' | 'at' | 'speedup'>;
+export type { HistoryEntry, NewEntry, Sample };
 
 const HISTORY_LIMIT = 200;
 const WINDOW_SECONDS = 300;
