@@ -7,54 +7,76 @@ export interface ScannedMessage {
   body: Buffer;
 }
 
+/** Header bytes: type + int32 length. */
+const HEADER = 5;
+
 export class FrameScanner {
-  private header: number[] = [];
-  private type = '';
+  /** Header bytes received so far of a header cut between chunks. */
+  private readonly header = Buffer.alloc(HEADER);
+  private headerLength = 0;
+  private type = 0;
   /** Body bytes of the current message still to come. */
   private need = 0;
-  private body: number[] = [];
+  /** Pieces of a wanted body cut between chunks. */
+  private body: Buffer[] = [];
   private keep = false;
+  /** Wanted types by byte value. */
+  private readonly wantedCodes: Uint8Array = new Uint8Array(256);
 
   /** @param wanted types whose (small) bodies are handed to `onMessage`; the rest are only counted. */
   constructor(
-    private readonly wanted: ReadonlySet<string>,
+    wanted: ReadonlySet<string>,
     private readonly onMessage: (m: ScannedMessage) => void,
-  ) {}
+  ) {
+    for (const t of wanted) this.wantedCodes[t.charCodeAt(0)] = 1;
+  }
 
   /** Between two messages: nothing of a message pending. */
   get atBoundary(): boolean {
-    return this.need === 0 && this.header.length === 0;
+    return this.need === 0 && this.headerLength === 0;
   }
 
   /** Reads `chunk`; throws a 08P01 PgError on an impossible length. */
   push(chunk: Buffer): void {
     let i = 0;
-    while (i < chunk.length) {
+    const end = chunk.length;
+    while (i < end) {
       if (this.need > 0) {
-        const n = Math.min(this.need, chunk.length - i);
-        if (this.keep) for (let k = 0; k < n; k++) this.body.push(chunk[i + k] as number);
+        const n = Math.min(this.need, end - i);
+        if (this.keep) this.body.push(chunk.subarray(i, i + n));
         i += n;
         this.need -= n;
         if (this.need === 0) this.finish();
         continue;
       }
-      this.header.push(chunk[i++] as number);
-      if (this.header.length < 5) continue;
-      const h = Buffer.from(this.header);
-      this.header = [];
-      const len = h.readInt32BE(1);
-      if (len < 4 || len > MAX_MESSAGE_LENGTH) throw invalidLength();
-      this.type = String.fromCharCode(h[0] as number);
-      this.keep = this.wanted.has(this.type);
-      this.body = [];
-      this.need = len - 4;
-      if (this.need === 0) this.finish();
+      if (this.headerLength === 0 && end - i >= HEADER) {
+        // The common case: a whole header in this chunk, read in place.
+        this.start(chunk[i] as number, chunk.readInt32BE(i + 1));
+        i += HEADER;
+        continue;
+      }
+      this.header[this.headerLength++] = chunk[i++] as number;
+      if (this.headerLength < HEADER) continue;
+      this.headerLength = 0;
+      this.start(this.header[0] as number, this.header.readInt32BE(1));
     }
   }
 
+  private start(type: number, len: number): void {
+    if (len < 4 || len > MAX_MESSAGE_LENGTH) throw invalidLength();
+    this.type = type;
+    this.keep = this.wantedCodes[type] === 1;
+    this.need = len - 4;
+    if (this.need === 0) this.finish();
+  }
+
   private finish(): void {
-    if (this.keep) this.onMessage({ type: this.type, body: Buffer.from(this.body) });
-    this.keep = false;
-    this.body = [];
+    if (this.keep) {
+      // Copied: the chunk is relayed (and may be reused) after this returns.
+      const body = Buffer.concat(this.body);
+      this.body = [];
+      this.keep = false;
+      this.onMessage({ type: String.fromCharCode(this.type), body });
+    }
   }
 }

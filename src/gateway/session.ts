@@ -45,14 +45,14 @@ import {
   SSL_REQUEST_CODE,
   type StartupPacket,
 } from './messages.ts';
-import { MAYBE_SELECT, type ShapeCache, shapeOf } from './shape-cache.ts';
+import { MAYBE_SELECT, type ShapeCache, shapeKey, shapeSeed } from './shape-cache.ts';
 import { dropsPrepared, type Interceptable, interceptable } from './split-query.ts';
 
 /** A statement the coordinator may take: what it is, its decision key and its shape (see shape-cache.ts). */
 interface Candidate {
   what: Interceptable;
   decisionKey: string;
-  shape: string;
+  shape: number;
 }
 
 /** A prepared statement of the client, with what the gateway made of it (computed on first use). */
@@ -90,6 +90,13 @@ export const cancelKey = (processId: number, secretKey: number): string => `${pr
 /** Statements longer than this are relayed without being parsed (a 1 MB IN list parses for ~0.5 s). */
 const MAX_ANALYZED_LENGTH = 64 * 1024;
 
+/**
+ * Read buffer of every session's plain-TCP backend socket. Node calls the socket's onread callback as soon as
+ * a read lands, and the callback copies the bytes out, so one buffer serves all sessions; it saves the 64 kB
+ * allocation Node otherwise makes per read.
+ */
+const BACKEND_READS = Buffer.allocUnsafe(64 * 1024);
+
 /** Extended-protocol messages that may belong to a batch the gateway answers itself. */
 const BATCH_TYPES = new Set(['P', 'B', 'D', 'E', 'C', 'S']);
 
@@ -125,6 +132,8 @@ export class Session {
   private key: string | undefined;
   /** The user named in the StartupMessage. */
   private user = '';
+  /** Seeds the shape keys of this user's statements (a shape found cheap for one role is not for all). */
+  private shapeSeed = 0;
   private abort: AbortController | undefined;
   private readonly authTimer: NodeJS.Timeout;
 
@@ -215,6 +224,7 @@ export class Session {
       }
       this.phase = 'relay';
       this.user = parsed.parameters.user ?? '';
+      this.shapeSeed = shapeSeed(this.user);
       this.connectBackend(packet).catch((err) => {
         this.ctx.logger.debug({ err: (err as Error).message }, 'PostgreSQL connection failed');
         this.fail(
@@ -253,35 +263,50 @@ export class Session {
 
   /** Connects to PostgreSQL (over TLS when it offers it) and sends the client's StartupMessage. */
   private async connectBackend(startupPacket: Buffer): Promise<void> {
-    let socket: net.Socket = net.connect(this.ctx.backend);
+    // Plain TCP reads land in one shared buffer and are copied out at once (see BACKEND_READS); a TLS
+    // socket on top of it reads through its own buffers and emits 'data'.
+    let received: (chunk: Buffer) => void = () => {};
+    let socket: net.Socket = net.connect({
+      ...this.ctx.backend,
+      onread: {
+        buffer: BACKEND_READS,
+        callback: (n: number, buf: Uint8Array) => {
+          received(Buffer.from(buf.subarray(0, n)));
+          return true;
+        },
+      },
+    });
     socket.setNoDelay(true);
     this.server = socket;
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
       socket.once('error', reject);
     });
+    let secure: tls.TLSSocket | null = null;
     if (this.ctx.backendTls === 'prefer') {
       const request = Buffer.alloc(8);
       request.writeInt32BE(8, 0);
       request.writeInt32BE(SSL_REQUEST_CODE, 4);
       socket.write(request);
       const answer = await new Promise<Buffer>((resolve, reject) => {
-        socket.once('data', resolve);
+        received = resolve;
         socket.once('error', reject);
         socket.once('close', () => reject(new Error('PostgreSQL closed the connection')));
       });
+      received = () => {};
       socket.removeAllListeners('error');
       socket.removeAllListeners('close');
       if (answer.length !== 1 || (answer[0] !== 0x53 && answer[0] !== 0x4e))
         throw new Error('invalid answer to SSLRequest');
       if (answer[0] === 0x53) {
-        const secure = tls.connect({ socket, rejectUnauthorized: false });
+        const upgraded = tls.connect({ socket, rejectUnauthorized: false });
         await new Promise<void>((resolve, reject) => {
-          secure.once('secureConnect', resolve);
-          secure.once('error', reject);
+          upgraded.once('secureConnect', resolve);
+          upgraded.once('error', reject);
         });
-        socket = secure;
-        this.server = secure;
+        secure = upgraded;
+        socket = upgraded;
+        this.server = upgraded;
       }
     }
     if (this.phase === 'closed') {
@@ -289,7 +314,8 @@ export class Session {
       return;
     }
     const server = socket;
-    server.on('data', (chunk: Buffer) => this.onServerData(chunk));
+    if (secure) secure.on('data', (chunk: Buffer) => this.onServerData(chunk));
+    else received = (chunk) => this.onServerData(chunk);
     server.on('error', (err) => this.ctx.logger.debug({ err: err.message }, 'PostgreSQL connection error'));
     server.on('close', () => this.close());
     server.on('drain', () => this.client.resume());
@@ -384,12 +410,13 @@ export class Session {
           }
           continue;
         }
-        if (m.type === 'Q' && this.idle()) {
-          const c = this.candidate(this.analyze(parseQuery(m.body)));
-          if (c) {
-            this.runQuery(m, c);
-            continue;
-          }
+        if (m.type === 'Q') {
+          // The text is decoded once: the split decision and the relay's own checks both read it.
+          const sql = parseQuery(m.body);
+          const c = this.idle() ? this.candidate(this.analyze(sql)) : null;
+          if (c) this.runQuery(m, c);
+          else this.relay(m, sql);
+          continue;
         }
         if ((m.type === 'P' || m.type === 'B') && this.idle() && this.batchCandidate(m)) {
           this.batch = [m];
@@ -410,7 +437,7 @@ export class Session {
   private analyze(sql: string): Candidate | null {
     // Parsing and planning run on the event loop every session shares: very long statements are relayed.
     if (sql.length > MAX_ANALYZED_LENGTH || !MAYBE_SELECT.test(sql)) return null;
-    const shape = `${this.user}\u0000${shapeOf(sql)}`;
+    const shape = shapeKey(sql, this.shapeSeed);
     if (this.ctx.shapes.has(shape)) return null;
     const what = interceptable(sql);
     if (!what) {
@@ -444,13 +471,14 @@ export class Session {
     return this.preparedCandidate(this.statements.get(parseBindMessage(m.body).statement)) !== null;
   }
 
-  private relay(m: Message): void {
+  /** @param text a Query's text when the caller decoded it already */
+  private relay(m: Message, text?: string): void {
     switch (m.type) {
       case 'Q': {
         // Query
         this.outstanding++;
         this.statements.delete(''); // a simple query replaces the unnamed statement
-        const sql = parseQuery(m.body);
+        const sql = text ?? parseQuery(m.body);
         if (dropsPrepared(sql)) this.statements.clear();
         if (mayChangeCatalog(sql)) this.ctx.coordinator.invalidateCatalog();
         break;

@@ -1,17 +1,39 @@
 // Statement shapes and the cache of shapes that ran whole.
 import { describe, expect, it, vi } from 'vitest';
-import { MAYBE_SELECT, ShapeCache, shapeOf } from './shape-cache.ts';
+import { MAYBE_SELECT, ShapeCache, shapeKey, shapeSeed } from './shape-cache.ts';
 
-describe('shapeOf', () => {
+describe('shapeKey', () => {
   it.each([
     [
       'SELECT abalance FROM pgbench_accounts WHERE aid = 81234;',
-      'SELECT abalance FROM pgbench_accounts WHERE aid = ?;',
+      'SELECT abalance FROM pgbench_accounts WHERE aid = 7;',
     ],
-    ["SELECT * FROM t WHERE a = 'it''s' AND b > 1.5e3", 'SELECT * FROM t WHERE a = ? AND b > ?'],
-    ['SELECT c1, t2.x FROM t2 WHERE y = $1', 'SELECT c1, t2.x FROM t2 WHERE y = $1'],
-  ])('%s', (sql, shape) => {
-    expect(shapeOf(sql)).toBe(shape);
+    ["SELECT * FROM t WHERE a = 'it''s' AND b > 1.5e3", "SELECT * FROM t WHERE a = 'x' AND b > 2"],
+    ["SELECT 'unterminated", "SELECT 'other"],
+    ['SELECT 1e', 'SELECT 2e'],
+    ['SELECT 1.', 'SELECT 22.75'],
+  ])('same shape: %s ~ %s', (a, b) => {
+    expect(shapeKey(a, 0)).toBe(shapeKey(b, 0));
+  });
+
+  it.each([
+    ['SELECT c1 FROM t2 WHERE y = $1', 'SELECT c1 FROM t2 WHERE y = $2'],
+    ['SELECT c1 FROM t2', 'SELECT c2 FROM t2'],
+    ['SELECT * FROM t WHERE a = 1', 'SELECT * FROM t WHERE a = b'],
+    ["SELECT 'a', 'b'", "SELECT 'a''b'"],
+    ['SELECT 1e5', 'SELECT 1 e5'],
+    ['SELECT a FROM t', 'select a from t'],
+  ])('different shape: %s ~ %s', (a, b) => {
+    expect(shapeKey(a, 0)).not.toBe(shapeKey(b, 0));
+  });
+
+  it('depends on the seed (the user)', () => {
+    const sql = 'SELECT abalance FROM pgbench_accounts WHERE aid = 1';
+    expect(shapeKey(sql, shapeSeed('alice'))).not.toBe(shapeKey(sql, shapeSeed('bob')));
+  });
+
+  it('is a safe integer', () => {
+    expect(Number.isSafeInteger(shapeKey('SELECT 1', shapeSeed('u')))).toBe(true);
   });
 });
 
@@ -36,10 +58,10 @@ describe('ShapeCache', () => {
     vi.useFakeTimers();
     try {
       const cache = new ShapeCache(1000);
-      cache.add('k');
-      expect(cache.has('k')).toBe(true);
+      cache.add(42);
+      expect(cache.has(42)).toBe(true);
       vi.advanceTimersByTime(1001);
-      expect(cache.has('k')).toBe(false);
+      expect(cache.has(42)).toBe(false);
     } finally {
       vi.useRealTimers();
     }
