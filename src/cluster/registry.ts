@@ -158,12 +158,25 @@ export class WorkerRegistry extends EventEmitter<RegistryEvents> implements Flee
     return { info: this.snapshot(entry), created: true };
   }
 
-  /** The worker asked to leave: no new chunks; its running ones finish. Undefined for an unknown id. */
-  drain(id: string): WorkerInfo | undefined {
+  /** The worker is leaving: no new chunks; its running ones finish. Undefined for an unknown id. */
+  drain(id: string, reason = 'it is shutting down'): WorkerInfo | undefined {
     const entry = this.entries.get(id);
     if (!entry) return undefined;
-    this.setState(entry, 'draining', 'it is shutting down');
+    this.setState(entry, 'draining', reason);
     return this.snapshot(entry);
+  }
+
+  /**
+   * A draining worker stays after all (it is back in DNS): `unhealthy` until a check passes, checked at once
+   * ('joined'). Does nothing to a worker that is not draining.
+   */
+  resume(id: string, reason: string): void {
+    const entry = this.entries.get(id);
+    if (entry?.info.state !== 'draining') return;
+    entry.info.state = 'unhealthy';
+    this.log?.info({ worker: id, url: entry.info.url, reason }, 'worker no longer draining');
+    this.emit('joined', id);
+    this.emit('change');
   }
 
   /** Forgets a worker. Accounting for chunks it still reports afterwards is ignored. */

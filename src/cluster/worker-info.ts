@@ -8,8 +8,8 @@ export interface WorkerInfo {
   url: string;
   /** Process id, for local workers. */
   pid?: number;
-  /** How the coordinator knows it: spawned here, given on the command line, or self-registered. */
-  source: 'local' | 'static' | 'registered';
+  /** How the coordinator knows it: spawned here, given on the command line, self-registered, or found in DNS. */
+  source: 'local' | 'static' | 'registered' | 'dns';
   state: WorkerState;
   /** Chunks it may run at once. */
   concurrency: number;

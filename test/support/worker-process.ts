@@ -14,18 +14,23 @@ export interface WorkerProcess {
 }
 
 /**
- * Starts `node bin/mini-balancer.js worker --host 127.0.0.1 --port 0` and waits for its `listening` line.
- * The worker exits with this process (stdin closes) if a test forgets it.
+ * Starts `node bin/mini-balancer.js worker --host 127.0.0.1 --port 0` (or at `listen`) and waits for its
+ * `listening` line. The worker exits with this process (stdin closes) if a test forgets it.
  *
  * @example
  *   const w = await spawnWorker('w1', databaseUrl, secret);
  *   process.kill(w.pid, 'SIGSTOP');
  *   await w.kill();
  */
-export async function spawnWorker(id: string, databaseUrl: string, secret: string): Promise<WorkerProcess> {
+export async function spawnWorker(
+  id: string,
+  databaseUrl: string,
+  secret: string,
+  listen: { host: string; port: number } = { host: '127.0.0.1', port: 0 },
+): Promise<WorkerProcess> {
   const child = spawn(
     process.execPath,
-    [BIN, 'worker', '--host', '127.0.0.1', '--port', '0', '--database-url', databaseUrl],
+    [BIN, 'worker', '--host', listen.host, '--port', String(listen.port), '--database-url', databaseUrl],
     {
       env: {
         ...process.env,
