@@ -55,6 +55,29 @@ export function renderSpeedupTable(report: TpchBenchReport): string {
   return [head, sep, ...lines, `| ${geo.join(' | ')} |`].join('\n');
 }
 
+/**
+ * The database-server series (`--replica-url`): each query's median with 1, 2, ... servers and the speedup
+ * over the primary alone (same workers, same mode).
+ */
+export function renderServersTable(report: TpchBenchReport): string {
+  const series = report.targets.filter((t) => t.servers !== undefined);
+  const base = series.find((t) => t.servers === 1);
+  if (!base) return '';
+  const head = `| query |${series.map((t) => ` ${t.servers}S ms |${t === base ? '' : ` ${t.servers}S vs 1S |`}`).join('')}`;
+  const sep = `|---|${series.map((t) => (t === base ? '---:|' : '---:|---:|')).join('')}`;
+  const lines = report.queries.map((q) => {
+    const cells = series.flatMap((t) => {
+      const time = ms(q.results[t.id]?.ms.median ?? Number.NaN);
+      return t === base ? [time] : [time, x2(speedup(q, t.id, base.id))];
+    });
+    return `| ${[q.id, ...cells].join(' | ')} |`;
+  });
+  const geo = series.flatMap((t) =>
+    t === base ? [''] : ['', `**${x2(geomeanSpeedup(report, t.id, base.id))}**`],
+  );
+  return [head, sep, ...lines, `| ${['**geometric mean**', ...geo].join(' | ')} |`].join('\n');
+}
+
 function renderDetails(report: TpchBenchReport): string {
   const med = (xs: number[] | undefined) => (xs && xs.length > 0 ? ms(median(xs)) : '');
   const lines = [
@@ -174,7 +197,19 @@ ${renderSpeedupTable(report)}
 ![speedup per query](${charts.perQuery})
 ![speedup against workers](${charts.vsWorkers})
 
-## Targets
+${
+  report.servers
+    ? `## Speedup against database servers
+
+Mini-Balancer with ${report.servers.workers} workers, consistency \`${report.servers.consistency}\`, on the primary alone (1S), then
+the primary and one streaming replica (2S), and so on; nS vs 1S is the median time on the primary alone over the
+median time with n servers.
+
+${renderServersTable(report)}
+
+`
+    : ''
+}## Targets
 
 ${renderTargets(report)}
 

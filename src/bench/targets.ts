@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { startServer } from '../cli/serve.ts';
 import type { QueryMode } from '../exec/api.ts';
+import type { Consistency } from '../exec/placement.ts';
 import { RAW_TEXT } from '../pg/raw-text.ts';
 import type { Rows } from './compare-rows.ts';
 
@@ -22,8 +23,10 @@ export interface Target {
   /** `serial`, `native`, `mb-1`, ... */
   id: string;
   label: string;
-  /** Mini-Balancer's worker count; undefined for PostgreSQL alone. */
+  /** Mini-Balancer's worker count; undefined for PostgreSQL alone and for the database-server series. */
   workers?: number;
+  /** The database-server series: how many servers (the primary plus replicas) chunks may run on. */
+  servers?: number;
   run(sql: string): Promise<TargetAnswer>;
   close(): Promise<void>;
 }
@@ -55,12 +58,17 @@ export async function directTarget(
   };
 }
 
-/** Mini-Balancer with `workers` local worker processes (its own coordinator), queried in-process. */
+/**
+ * Mini-Balancer with `workers` local worker processes (its own coordinator), queried in-process. With
+ * `replicaUrls` it is a point of the database-server series: chunks may also run on those replicas.
+ */
 export async function balancerTarget(opts: {
   databaseUrl: string;
   workers: number;
   mode: QueryMode;
   logger: Logger;
+  replicaUrls?: string[];
+  consistency?: Consistency;
 }): Promise<
   Target & { httpUrl: string; coordinator: Awaited<ReturnType<typeof startServer>>['coordinator'] }
 > {
@@ -69,12 +77,19 @@ export async function balancerTarget(opts: {
     workers: opts.workers,
     httpPort: 0,
     logger: opts.logger,
+    ...(opts.replicaUrls ? { replicaUrls: opts.replicaUrls } : {}),
+    ...(opts.consistency ? { consistency: opts.consistency } : {}),
   });
   const { coordinator } = server;
+  const servers = opts.replicaUrls ? 1 + opts.replicaUrls.length : undefined;
   return {
-    id: `mb-${opts.workers}`,
-    label: `Mini-Balancer ${opts.workers}W`,
-    workers: opts.workers,
+    ...(servers === undefined
+      ? { id: `mb-${opts.workers}`, label: `Mini-Balancer ${opts.workers}W`, workers: opts.workers }
+      : {
+          id: `srv-${servers}`,
+          label: `Mini-Balancer ${opts.workers}W, ${servers} ${servers === 1 ? 'server' : 'servers'}`,
+          servers,
+        }),
     httpUrl: server.httpUrl,
     coordinator,
     async run(sql) {

@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { QueryMode } from '../exec/api.ts';
+import type { Consistency } from '../exec/placement.ts';
 import { type DataStatus, ensureBenchData } from './bench-data.ts';
 import { machineInfo } from './machine.ts';
 import { renderMarkdown } from './markdown-report.ts';
@@ -27,6 +28,15 @@ export interface TpchBenchOptions {
   /** The command line, recorded in the report. */
   command: string;
   queries?: readonly BenchQuery[];
+  /**
+   * Streaming replicas of `databaseUrl`: adds the database-server series, Mini-Balancer with `serverWorkers`
+   * workers on the primary alone, then the primary and the first replica, and so on.
+   */
+  replicaUrls?: string[];
+  /** Consistency of the server series (default `spread`, which spreads one statement over the servers). */
+  consistency?: Consistency;
+  /** Workers of the server series (default the largest of `workersList`). */
+  serverWorkers?: number;
   logger: Logger;
   out: (text: string) => void;
 }
@@ -76,6 +86,23 @@ export async function runTpchBench(opts: TpchBenchOptions): Promise<TpchBenchOut
       targets.push(b);
       balancers.push(b);
     }
+    const replicas = opts.replicaUrls ?? [];
+    const serverWorkers = opts.serverWorkers ?? Math.max(...opts.workersList);
+    const consistency = opts.consistency ?? 'spread';
+    if (replicas.length > 0) {
+      for (let n = 0; n <= replicas.length; n++) {
+        targets.push(
+          await balancerTarget({
+            databaseUrl: opts.databaseUrl,
+            workers: serverWorkers,
+            mode: opts.mode,
+            logger: opts.logger,
+            replicaUrls: replicas.slice(0, n),
+            consistency,
+          }),
+        );
+      }
+    }
     const queries = opts.queries ?? BENCH_QUERY_SET;
     const started = performance.now();
     const results = await runQueries({
@@ -118,7 +145,9 @@ export async function runTpchBench(opts: TpchBenchOptions): Promise<TpchBenchOut
         id: t.id,
         label: t.label,
         ...(t.workers === undefined ? {} : { workers: t.workers }),
+        ...(t.servers === undefined ? {} : { servers: t.servers }),
       })),
+      ...(replicas.length > 0 ? { servers: { workers: serverWorkers, consistency } } : {}),
       queries: results,
       overhead,
     };

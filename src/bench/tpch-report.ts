@@ -16,7 +16,9 @@ export interface TpchBenchReport {
   workersList: number[];
   machine: MachineInfo;
   data: DataStatus | null;
-  targets: { id: string; label: string; workers?: number }[];
+  targets: { id: string; label: string; workers?: number; servers?: number }[];
+  /** The database-server series (`--replica-url`): its workers and consistency mode. */
+  servers?: { workers: number; consistency: string };
   queries: QueryResult[];
   overhead: OverheadReport | null;
 }
@@ -42,7 +44,7 @@ export function bestBalancer(report: TpchBenchReport): string | undefined {
   return ids.sort((a, b) => geomeanSpeedup(report, b, SERIAL) - geomeanSpeedup(report, a, SERIAL))[0];
 }
 
-/** The base name of the output files: `2026-11-27-sf0.1`. */
-export function reportBaseName(report: Pick<TpchBenchReport, 'date' | 'scaleFactor'>): string {
-  return `${report.date.slice(0, 10)}-sf${report.scaleFactor}`;
+/** The base name of the output files: `2026-11-27-sf0.1` (`-servers` for a run with the server series). */
+export function reportBaseName(report: Pick<TpchBenchReport, 'date' | 'scaleFactor' | 'servers'>): string {
+  return `${report.date.slice(0, 10)}-sf${report.scaleFactor}${report.servers ? '-servers' : ''}`;
 }

@@ -4,9 +4,20 @@ import { runProxyOverhead } from '../bench/proxy-overhead.ts';
 import { runTpchBench } from '../bench/tpch-bench.ts';
 import { BENCH_QUERY_SET, type BenchQuery } from '../bench/tpch-query-set.ts';
 import type { QueryMode } from '../exec/api.ts';
+import { CONSISTENCIES, type Consistency } from '../exec/placement.ts';
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres, withDatabase } from '../pg/embedded.ts';
 import { releaseExitHooks } from '../pg/exit-hooks.ts';
-import { boundedStep, type Command, flagOrEnv, intValue, parseFlags, str, UsageError } from './command.ts';
+import {
+  boundedStep,
+  type Command,
+  type Flags,
+  flagOrEnv,
+  intValue,
+  list,
+  parseFlags,
+  str,
+  UsageError,
+} from './command.ts';
 import { createLogger } from './logger.ts';
 
 const MODES: QueryMode[] = ['auto', 'parallel', 'passthrough'];
@@ -67,6 +78,9 @@ export async function runBench(args: string[]): Promise<void> {
     'pgbench-scale': { type: 'string' },
     'pgbench-clients': { type: 'string' },
     'pgbench-threads': { type: 'string' },
+    'replica-url': { type: 'string', multiple: true },
+    consistency: { type: 'string' },
+    'server-workers': { type: 'string' },
   });
   if (!flags) return;
   const sf = str(flags.sf) ?? '1';
@@ -101,7 +115,8 @@ export async function runBench(args: string[]): Promise<void> {
       planRuns: intValue(str(flags['plan-runs']), 'plan-runs', 1, 100_000, 200),
       latencyRuns: intValue(str(flags['latency-runs']), 'latency-runs', 1, 100_000, 500),
     },
-    command: `mini-balancer bench ${args.join(' ')}`.trim(),
+    command: `mini-balancer bench ${args.map(redactArg).join(' ')}`.trim(),
+    ...serverSeries(flags),
   };
   const logger = createLogger('bench', process.env.MB_LOG_LEVEL ?? 'warn');
   const external = flagOrEnv(str(flags['database-url']), 'MB_DATABASE_URL');
@@ -139,6 +154,31 @@ export async function runBench(args: string[]): Promise<void> {
   }
 }
 
+/** --replica-url (the database-server series), its --consistency and --server-workers. */
+function serverSeries(flags: Flags): {
+  replicaUrls?: string[];
+  consistency?: Consistency;
+  serverWorkers?: number;
+} {
+  const replicaUrls = list(flags['replica-url'], 'MB_REPLICA_URLS');
+  if (replicaUrls.length === 0) return {};
+  for (const u of replicaUrls)
+    if (!/^postgres(ql)?:\/\/./.test(u)) throw new UsageError('--replica-url must be a postgres:// URL');
+  const consistency = (str(flags.consistency) ?? 'spread') as Consistency;
+  if (!CONSISTENCIES.includes(consistency)) throw new UsageError('--consistency must be snapshot or spread');
+  const workers = str(flags['server-workers']);
+  return {
+    replicaUrls,
+    consistency,
+    ...(workers === undefined ? {} : { serverWorkers: intValue(workers, 'server-workers', 1, 256, 4) }),
+  };
+}
+
+/** A command-line argument as the report records it: URL passwords replaced (`--flag=URL` too). */
+export function redactArg(arg: string): string {
+  return arg.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/g, '$1***@');
+}
+
 async function createDatabase(serverUrl: string, database: string): Promise<void> {
   const admin = new pg.Client({ connectionString: serverUrl });
   admin.on('error', () => {});
@@ -158,6 +198,7 @@ Usage: mini-balancer bench [--only tpch|proxy] [--sf SF] [--runs N] [--workers-l
                            [--mode M] [--out DIR] [--no-load] [--plan-runs N] [--latency-runs N]
                            [--pgbench-duration S] [--pgbench-rounds N] [--pgbench-scale N] [--pgbench-clients N]
                            [--pgbench-threads N] [--workers N] [--data-dir DIR | --database-url URL]
+                           [--replica-url URL ... [--consistency spread|snapshot] [--server-workers N]]
 
 Section tpch loads TPC-H at scale factor SF and the demo data (once; a marker table records what is loaded),
 then runs ${BENCH_QUERY_SET.length} queries (TPC-H Q1, Q3, Q4, Q5, Q6, Q10, Q12, Q14, Q18, Q19, a count(DISTINCT), a
@@ -165,6 +206,10 @@ high-cardinality GROUP BY, an ORDER BY ... LIMIT, Employees by Department) on (a
 PostgreSQL parallel and Mini-Balancer with each worker count, interleaved after a warm-up; every answer is
 checked against (a) (a mismatch exits 1). Then planning time and point-query latency (HTTP API vs direct).
 Writes <date>-sf<SF>.md, .json and two SVG charts into --out.
+
+With --replica-url (streaming replicas of --database-url), section tpch adds the database-server series:
+Mini-Balancer with --server-workers workers on the primary alone, then the primary and the first replica, and
+so on, each answer checked like the others, and reports the speedup against the number of servers.
 
 Section proxy runs pgbench -S directly, through the PostgreSQL-protocol gateway and through PgBouncer in session
 mode (Debian's pgbouncer; scripts/ci/install-pgbouncer.sh installs it), in interleaved rounds, and prints TPS,
@@ -191,6 +236,10 @@ Options:
   --pgbench-threads N  pgbench threads (-j), default 2
   --data-dir DIR       embedded PostgreSQL location, default .mini-balancer/bench (env MB_BENCH_DATA_DIR)
   --database-url URL   use this database instead of the embedded one (env MB_DATABASE_URL)
+  --replica-url URL    a streaming replica of the database; repeatable (env MB_REPLICA_URLS, comma-separated)
+  --consistency MODE   the server series' consistency, spread (default: one statement over the servers)
+                       or snapshot (one server per statement)
+  --server-workers N   workers of the server series, default the largest of --workers-list
   -h, --help           show this help
 `,
   run: runBench,

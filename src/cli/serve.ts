@@ -2,10 +2,13 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { DnsDiscovery, type DnsWorkersOptions } from '../cluster/dns-discovery.ts';
 import { DEFAULT_HEALTH_INTERVAL_MS, HealthChecker } from '../cluster/health.ts';
 import { type LocalFleet, startLocalFleet } from '../cluster/local-fleet.ts';
 import { DEFAULT_WORKER_CONCURRENCY, WorkerRegistry } from '../cluster/registry.ts';
+import { DEFAULT_MAX_REPLICA_LAG_MS, ServerSet } from '../cluster/servers.ts';
 import { Coordinator } from '../exec/coordinator.ts';
+import { CONSISTENCIES, type Consistency } from '../exec/placement.ts';
 import {
   DEFAULT_AUTH_TIMEOUT_MS,
   DEFAULT_MAX_CONNECTIONS,
@@ -27,6 +30,7 @@ import {
   untilShutdownSignal,
 } from './command.ts';
 import { createLogger } from './logger.ts';
+import { workersFlags } from './workers-flags.ts';
 
 export interface ServerOptions {
   databaseUrl: string;
@@ -34,6 +38,8 @@ export interface ServerOptions {
   workers: number;
   /** Workers running elsewhere, by URL (ids `s1`, `s2`, ...). */
   workerUrls?: string[];
+  /** Workers found through DNS (a Kubernetes headless Service): a name's addresses, re-read every few seconds. */
+  dnsWorkers?: DnsWorkersOptions;
   /** Time between health checks of every worker (default 2000 ms). */
   healthIntervalMs?: number;
   /** Chunks a worker runs at once unless it registers with its own figure (default 4). */
@@ -48,6 +54,14 @@ export interface ServerOptions {
   maxAttempts?: number;
   /** In auto mode, statements PostgreSQL estimates cheaper than this run whole (default 500). */
   costThreshold?: number;
+  /** Streaming replicas of the database chunks may also run on (ids `r1`, `r2`, ...). */
+  replicaUrls?: string[];
+  /** A replica lagging more than this leaves the rotation (default 5000 ms). */
+  maxReplicaLagMs?: number;
+  /** `snapshot` (default) or `spread`: how statements use the replicas (src/exec/placement.ts). */
+  consistency?: Consistency;
+  /** Time between checks of the primary and the replicas (default 1000 ms). */
+  serverCheckIntervalMs?: number;
   httpHost?: string;
   /** 0 picks a free port (default 8080). */
   httpPort?: number;
@@ -67,16 +81,18 @@ export interface RunningServer {
   coordinator: Coordinator;
   /** The local worker processes. */
   fleet: LocalFleet;
-  /** Every worker (local, static, self-registered) with its state and figures. */
+  /** Every worker (local, static, self-registered, found in DNS) with its state and figures. */
   registry: WorkerRegistry;
   health: HealthChecker;
+  /** The primary and its read replicas: state, lag, load. */
+  servers: ServerSet;
   /** Stops the HTTP API, then the coordinator, the health checks and the workers. */
   stop(): Promise<void>;
 }
 
 /**
  * Starts the local workers, the coordinator, the health checks and the HTTP API; on failure stops whatever
- * had started. Local and static workers have had their first health check when it resolves.
+ * had started. Local, static and DNS workers have had their first health check when it resolves.
  *
  * @example
  *   const server = await startServer({ databaseUrl, workers: 4, httpPort: 0 });
@@ -92,6 +108,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   for (const [i, url] of (opts.workerUrls ?? []).entries()) {
     registry.add({ id: `s${i + 1}`, url: new URL(url).origin, source: 'static' });
   }
+  const discovery = opts.dnsWorkers ? new DnsDiscovery({ ...opts.dnsWorkers, registry, logger }) : null;
   const fleet = await startLocalFleet({
     count: opts.workers,
     databaseUrl: opts.databaseUrl,
@@ -109,6 +126,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     intervalMs: opts.healthIntervalMs ?? DEFAULT_HEALTH_INTERVAL_MS,
     ...(opts.forgetAfterMs === undefined ? {} : { forgetAfterMs: opts.forgetAfterMs }),
   });
+  const servers = new ServerSet({
+    primaryUrl: opts.databaseUrl,
+    replicaUrls: opts.replicaUrls ?? [],
+    maxLagMs: opts.maxReplicaLagMs ?? DEFAULT_MAX_REPLICA_LAG_MS,
+    logger,
+    ...(opts.serverCheckIntervalMs === undefined ? {} : { intervalMs: opts.serverCheckIntervalMs }),
+  });
   let coordinator: Coordinator | undefined;
   try {
     coordinator = new Coordinator({
@@ -116,20 +140,26 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       fleet: registry,
       secret,
       logger,
+      servers,
+      ...(opts.consistency === undefined ? {} : { consistency: opts.consistency }),
       ...(opts.chunkTimeoutMs === undefined ? {} : { chunkTimeoutMs: opts.chunkTimeoutMs }),
       ...(opts.noWorkerTimeoutMs === undefined ? {} : { noWorkerTimeoutMs: opts.noWorkerTimeoutMs }),
       ...(opts.maxAttempts === undefined ? {} : { maxAttempts: opts.maxAttempts }),
       ...(opts.costThreshold === undefined ? {} : { costThreshold: opts.costThreshold }),
     });
     await coordinator.init();
+    await servers.start();
+    await discovery?.refresh();
     await health.checkAll();
     health.start();
+    discovery?.start();
     const http = await startHttpServer({
       coordinator,
       host: opts.httpHost ?? '127.0.0.1',
       port: opts.httpPort ?? 8080,
       logger,
       fleet: registry,
+      servers,
       workerApi: { registry, secret, logger },
     });
     const gateway =
@@ -155,11 +185,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       fleet,
       registry,
       health,
+      servers,
       stop: () => {
         stopped ??= (async () => {
           if (gateway) await boundedStep('close the PostgreSQL gateway', 5000, logger, () => gateway.close());
           await boundedStep('close the HTTP API', 10_000, logger, () => http.close());
           await boundedStep('close the coordinator', 5000, logger, () => running.close());
+          await servers.stop();
+          await discovery?.stop();
           await health.stop();
           await fleet.stop();
         })();
@@ -167,8 +200,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       },
     };
   } catch (err) {
+    await discovery?.stop();
     await health.stop();
     await coordinator?.close().catch(() => {});
+    await servers.stop();
     await fleet.stop();
     throw err;
   }
@@ -177,18 +212,26 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 export const serveCommand: Command = {
   name: 'serve',
   help: `
-Usage: mini-balancer serve --database-url URL [--workers N] [--worker-url URL ...] [--http-host H]
+Usage: mini-balancer serve --database-url URL [--workers N | dns:NAME:PORT] [--worker-url URL ...] [--http-host H]
                            [--http-port N] [--pg-port N] [--secret S] [--health-interval-ms N] [--worker-concurrency N]
+                           [--replica-url URL ...] [--max-replica-lag S] [--consistency snapshot|spread]
 
 Starts N local worker processes, the coordinator and the HTTP API (POST /api/query, POST /api/explain,
 GET /api/workers, GET /metrics, GET /healthz). Workers started elsewhere join with
-'mini-balancer worker --coordinator URL' (same secret). Every worker's /readyz is checked every
+'mini-balancer worker --coordinator URL' (same secret), or are found through DNS (--workers dns:NAME:PORT,
+e.g. a Kubernetes headless Service; no registration needed). Every worker's /readyz is checked every
 --health-interval-ms; 2 missed checks take it out of the rotation until it answers again.
 Ctrl-C or SIGTERM shuts down gracefully.
 
 Options:
   --database-url URL   PostgreSQL to serve                      (env MB_DATABASE_URL)
   --workers N          local worker processes, default 4; 0: only the others (env MB_WORKERS)
+  --workers dns:NAME:PORT  no local workers: NAME's A/AAAA records, re-read every --dns-refresh-ms, are
+                       the workers, each at http://ADDRESS:PORT; addresses that leave the answer leave
+                       the rotation (their running chunks finish); a failed lookup keeps the last set
+  --dns-refresh-ms N   time between DNS lookups, default 5000 (env MB_DNS_REFRESH_MS)
+  --dns-server IP[:PORT]  ask this DNS server (A and AAAA queries for NAME as given) instead of the system
+                       resolver, which also reads /etc/hosts and applies search domains (env MB_DNS_SERVER)
   --worker-url URL     a worker running elsewhere; repeatable   (env MB_WORKER_URLS, comma-separated)
   --health-interval-ms N  time between health checks, default 2000 (env MB_HEALTH_INTERVAL_MS)
   --worker-concurrency N  chunks a worker runs at once, default 4 (env MB_WORKER_CONCURRENCY)
@@ -197,6 +240,14 @@ Options:
   --max-attempts N        tries per chunk before the statement fails, default 3 (env MB_MAX_ATTEMPTS)
   --cost-threshold N      auto mode splits only statements PostgreSQL estimates above this cost,
                           default 500 (env MB_COST_THRESHOLD)
+  --replica-url URL    a streaming replica of --database-url chunks may also run on; repeatable
+                       (env MB_REPLICA_URLS, comma-separated); checked every second, see /api/servers
+  --max-replica-lag S  a replica whose replay lag is over S seconds gets no chunks, default 5
+                       (env MB_MAX_REPLICA_LAG)
+  --consistency MODE   with replicas: snapshot (default) runs all chunks of a statement on one server in
+                       one snapshot, statements spread over the servers; spread runs a statement's chunks on
+                       several servers, each seeing at least everything committed before the statement
+                       began (exact for data not written while it runs) (env MB_CONSISTENCY)
   --http-host H        address of the HTTP API, default 127.0.0.1 (env MB_HTTP_HOST)
   --http-port N        port of the HTTP API, default 8080; 0 picks one (env MB_HTTP_PORT)
   --pg-port N          PostgreSQL protocol gateway port, default 6432; 0 picks one (env MB_PG_PORT)
@@ -227,6 +278,11 @@ Options:
     const server = await startServer({ ...opts, logger });
     process.stdout.write(
       `mini-balancer is serving ${redact(opts.databaseUrl)}\n  HTTP API: ${server.httpUrl}\n` +
+        (opts.replicaUrls ?? [])
+          .map(
+            (u, i) => `  replica r${i + 1}: ${redact(u)} (consistency ${opts.consistency ?? 'snapshot'})\n`,
+          )
+          .join('') +
         (server.pgPort === null ? '' : `  PostgreSQL protocol: 127.0.0.1:${server.pgPort}\n`),
     );
     const signal = await untilShutdownSignal();
@@ -251,13 +307,18 @@ export const SERVER_FLAGS = {
   'max-client-connections': { type: 'string' },
   'auth-timeout-ms': { type: 'string' },
   'split-unordered': { type: 'boolean' },
+  'replica-url': { type: 'string', multiple: true },
+  'max-replica-lag': { type: 'string' },
+  consistency: { type: 'string' },
+  'dns-refresh-ms': { type: 'string' },
+  'dns-server': { type: 'string' },
 } as const;
 
 /** The flags `serve` and `demo` share. */
 export function serverFlags(flags: Flags, databaseUrl: string): Omit<ServerOptions, 'logger'> {
   const opts: Omit<ServerOptions, 'logger'> = {
     databaseUrl,
-    workers: intValue(flagOrEnv(str(flags.workers), 'MB_WORKERS'), 'workers', 0, 256, 4),
+    ...workersFlags(flags),
     workerUrls: list(flags['worker-url'], 'MB_WORKER_URLS').map(workerUrl),
     healthIntervalMs: intValue(
       flagOrEnv(str(flags['health-interval-ms']), 'MB_HEALTH_INTERVAL_MS'),
@@ -287,6 +348,7 @@ export function serverFlags(flags: Flags, databaseUrl: string): Omit<ServerOptio
   const secret = flagOrEnv(flags.secret, 'MB_WORKER_SECRET');
   if (secret !== undefined) opts.secret = secret;
   opts.gateway = gatewayFlags(flags);
+  Object.assign(opts, replicaFlags(flags));
   return opts;
 }
 
@@ -325,6 +387,28 @@ function gatewayFlags(flags: Flags): NonNullable<ServerOptions['gateway']> {
     }
   }
   return out;
+}
+
+/** --replica-url, --max-replica-lag and --consistency. */
+export function replicaFlags(
+  flags: Flags,
+): Pick<ServerOptions, 'replicaUrls' | 'maxReplicaLagMs' | 'consistency'> {
+  const replicaUrls = list(flags['replica-url'], 'MB_REPLICA_URLS').map((text) => {
+    if (/^postgres(ql)?:\/\/./.test(text)) return text;
+    throw new UsageError(`--replica-url must be a postgres:// URL, not "${redact(text)}"`);
+  });
+  const lag = flagOrEnv(str(flags['max-replica-lag']), 'MB_MAX_REPLICA_LAG');
+  let maxReplicaLagMs = DEFAULT_MAX_REPLICA_LAG_MS;
+  if (lag !== undefined) {
+    const seconds = Number(lag);
+    if (lag.trim() === '' || !Number.isFinite(seconds) || seconds < 0 || seconds > 86_400)
+      throw new UsageError(`--max-replica-lag must be a number of seconds from 0 to 86400, not "${lag}"`);
+    maxReplicaLagMs = Math.round(seconds * 1000);
+  }
+  const consistency = flagOrEnv(str(flags.consistency), 'MB_CONSISTENCY', 'snapshot') as string;
+  if (!CONSISTENCIES.includes(consistency as Consistency))
+    throw new UsageError(`--consistency must be snapshot or spread, not "${consistency}"`);
+  return { replicaUrls, maxReplicaLagMs, consistency: consistency as Consistency };
 }
 
 function workerUrl(text: string): string {

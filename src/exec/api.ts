@@ -21,6 +21,8 @@ export interface ShardStat {
   attempts?: number;
   /** The rows came from a speculative duplicate that finished before the first attempt. */
   speculative?: boolean;
+  /** The database server it ran on (`primary`, `r1`, ...), when read replicas are configured. */
+  server?: string;
 }
 
 export interface QueryResult {
@@ -28,7 +30,13 @@ export interface QueryResult {
   rows: (string | null)[][];
   /** The plan as data (see plan/types.ts), as JSON. */
   plan: unknown;
-  stats: { elapsedMs: number; planMs: number; shards: ShardStat[] };
+  stats: {
+    elapsedMs: number;
+    planMs: number;
+    shards: ShardStat[];
+    /** With read replicas: the server that held the statement's snapshot and ran its final merge. */
+    server?: string;
+  };
 }
 
 export type { FieldInfo };

@@ -5,6 +5,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { Catalog } from '../catalog/catalog.ts';
 import { listFleet } from '../cluster/list-fleet.ts';
+import { PRIMARY, type ServerSet } from '../cluster/servers.ts';
 import type { Fleet } from '../cluster/types.ts';
 import { invalidRequest } from '../errors/codes.ts';
 import { PgError, toPgError } from '../errors/pg-error.ts';
@@ -20,7 +21,10 @@ import { deparse, initParser, parseSql } from '../sql/parser.ts';
 import type { FieldInfo } from '../worker/protocol.ts';
 import type { QueryRequest, QueryResult, ShardStat } from './api.ts';
 import { type Description, describeStatement } from './describe.ts';
+import { type Consistency, pinnedPlacement, spreadPlacement } from './placement.ts';
+import { openReplicaHost, type ReplicaHost, replicaBroke } from './replica-host.ts';
 import { Scheduler, type SchedulerOptions } from './scheduler.ts';
+import type { ChunkPlacement } from './scheduler-state.ts';
 import { planSummary } from './summary.ts';
 import type { WorkerRef } from './worker-client.ts';
 
@@ -42,6 +46,10 @@ export interface CoordinatorOptions {
   maxAttempts?: number;
   noWorkerTimeoutMs?: number;
   speculation?: SchedulerOptions['speculation'];
+  /** The primary and its read replicas (src/cluster/servers.ts); absent or without replicas: the primary only. */
+  servers?: ServerSet;
+  /** How chunks use the replicas (default `snapshot`; see placement.ts). */
+  consistency?: Consistency;
 }
 
 /**
@@ -91,7 +99,14 @@ interface RunContext {
   /** Role and settings the shards run with. */
   role: string | null;
   settings: Record<string, string>;
+  /** With read replicas: where the chunks run, given the exported snapshot. */
+  placement?: (snapshot: string) => ChunkPlacement;
+  /** Settings a final merge on a replica runs with (what the statement's own connection prints with). */
+  mergeSettings: Record<string, string>;
 }
+
+/** A parallel plan's answer: the rows, one stat per chunk, and why it ran whole instead, if it did. */
+type Executed = { rows: (string | null)[][]; shards: ShardStat[]; fallback?: string };
 
 /** Settings whose values change query results; shards run with the coordinator session's values. */
 const RESULT_SETTINGS = [
@@ -117,6 +132,8 @@ export class Coordinator {
   private readonly pool: pg.Pool;
   private readonly catalog = new Catalog();
   private settings: Record<string, string> = {};
+  /** The same settings as the primary prints with (its own extra_float_digits): a final merge on a replica uses them. */
+  private printSettings: Record<string, string> = {};
   private role: string | null = null;
   /** The session's statement_timeout in ms (0: none). */
   private statementTimeoutMs = 0;
@@ -144,7 +161,7 @@ export class Coordinator {
     await initParser();
     const res = await this.pool.query({
       text: 'SELECT name, setting FROM pg_settings WHERE name = ANY($1)',
-      values: [[...RESULT_SETTINGS, 'statement_timeout']],
+      values: [[...RESULT_SETTINGS, 'statement_timeout', 'extra_float_digits']],
     });
     const settings: Record<string, string> = {};
     for (const r of res.rows) {
@@ -158,6 +175,7 @@ export class Coordinator {
       settings[name] = r.setting;
     }
     // Exact float text on the way to the merge; the final statement prints with the session's own setting.
+    this.printSettings = { ...settings };
     settings.extra_float_digits = '3';
     this.settings = settings;
     // Shards run as the role the statement runs as here, so GRANTs and row-level security apply as directly.
@@ -247,12 +265,12 @@ export class Coordinator {
         },
         role: session ? session.role : this.role,
         settings: session ? session.settings : this.settings,
+        mergeSettings: session ? session.settings : this.printSettings,
       };
       const whole = { sql: req.sql, values: req.params ?? [] };
-      const result =
-        plan.kind === 'union'
-          ? await this.runUnion(plan, ctx, whole)
-          : await this.runParallel(plan, ctx, whole);
+      const { result, server } = await this.place(ctx, session, (c) =>
+        plan.kind === 'union' ? this.runUnion(plan, c, whole) : this.runParallel(plan, c, whole),
+      );
       await done(true);
       return {
         columns: description.fields.map((f) => ({ name: f.name, typeOid: f.typeOid })),
@@ -261,7 +279,12 @@ export class Coordinator {
           ...prepared.summary,
           ...(result.fallback ? { mode: 'passthrough', reason: result.fallback } : {}),
         },
-        stats: { elapsedMs: performance.now() - started, planMs: prepared.planMs, shards: result.shards },
+        stats: {
+          elapsedMs: performance.now() - started,
+          planMs: prepared.planMs,
+          shards: result.shards,
+          ...(server === undefined ? {} : { server }),
+        },
       };
     } catch (err) {
       if (client) await done(false).catch(() => {});
@@ -269,6 +292,99 @@ export class Coordinator {
     } finally {
       prepared.pooled?.release();
     }
+  }
+
+  /**
+   * Runs a parallel plan where the servers allow. Without replicas: on the planning connection, as always.
+   * With them, the primary's WAL position is read first (every transaction committed before this statement
+   * ends at or before it); then in `spread` consistency the snapshot and merge stay on the planning
+   * connection and each chunk goes to any server that has replayed that far; in `snapshot` consistency the
+   * least loaded server takes the whole statement: a replica exports its own snapshot once it has replayed
+   * that far (else the next server), and if anything fails there the statement runs again on the primary in
+   * the planning snapshot. Session statements bound to the primary (a transaction block of the client's,
+   * temporary objects) and a failed WAL read keep everything on the primary.
+   */
+  private async place(
+    ctx: RunContext,
+    session: SessionTarget | undefined,
+    execute: (ctx: RunContext) => Promise<Executed>,
+  ): Promise<{ result: Executed; server?: string }> {
+    const servers = this.opts.servers;
+    if (!servers?.hasReplicas) return { result: await execute(ctx) };
+    const onPrimary = async (): Promise<{ result: Executed; server: string }> => {
+      servers.statementStarted(PRIMARY);
+      try {
+        const placement = (snap: string) => pinnedPlacement(servers, PRIMARY, snap);
+        return { result: await execute({ ...ctx, placement }), server: PRIMARY };
+      } finally {
+        servers.statementFinished(PRIMARY);
+      }
+    };
+    const bound = session && (session.inTransaction || session.catalogScope !== session.role);
+    if (bound || servers.available().length < 2) return onPrimary();
+    let lsn: bigint;
+    try {
+      lsn = await servers.startLsn();
+    } catch (err) {
+      this.log.warn({ why: messageOf(err) }, 'cannot read the primary WAL position; not using replicas');
+      return onPrimary();
+    }
+    if ((this.opts.consistency ?? 'snapshot') === 'spread') {
+      servers.statementStarted(PRIMARY);
+      try {
+        const placement = (snap: string) => spreadPlacement(servers, snap, lsn);
+        return { result: await execute({ ...ctx, placement }), server: PRIMARY };
+      } finally {
+        servers.statementFinished(PRIMARY);
+      }
+    }
+    const host = await this.replicaHost(servers, lsn, ctx);
+    if (!host) return onPrimary();
+    servers.statementStarted(host.server);
+    try {
+      const placement = (snap: string) => pinnedPlacement(servers, host.server, snap);
+      const result = await execute({
+        ...ctx,
+        client: host.client,
+        snapshot: async () => host.snapshot,
+        placement,
+      });
+      await host.close(true);
+      return { result, server: host.server };
+    } catch (err) {
+      const broken = replicaBroke(err);
+      await host.close(false, broken);
+      const late = ctx.deadline !== undefined && Date.now() >= ctx.deadline;
+      if (ctx.signal?.aborted || late || toPgError(err).code === '57014') throw err;
+      if (broken) servers.reportFault(host.server, messageOf(err));
+      // A statement error (division by zero) is expected to fail on the primary the same way: not a warning.
+      this.log[broken ? 'warn' : 'debug'](
+        { statementId: ctx.statementId, server: host.server, why: messageOf(err) },
+        'statement failed on a replica; running it on the primary',
+      );
+      return onPrimary();
+    } finally {
+      servers.statementFinished(host.server);
+    }
+  }
+
+  /** The first server in load order that is a replica and has replayed `lsn` (null: the primary's turn). */
+  private async replicaHost(servers: ServerSet, lsn: bigint, ctx: RunContext): Promise<ReplicaHost | null> {
+    for (const id of servers.rankForStatement()) {
+      if (id === PRIMARY) return null;
+      try {
+        const host = await openReplicaHost(servers, id, lsn, ctx.role, ctx.mergeSettings);
+        if (host) return host;
+        this.log.debug({ statementId: ctx.statementId, server: id }, 'replica behind the statement start');
+      } catch (err) {
+        if (replicaBroke(err)) servers.reportFault(id, messageOf(err));
+        this.log.warn(
+          { statementId: ctx.statementId, server: id, why: messageOf(err) },
+          'replica refused the statement',
+        );
+      }
+    }
+    return null;
   }
 
   /** Parses, describes and plans. For a parallel plan the returned client holds the snapshot transaction. */
@@ -443,17 +559,19 @@ export class Coordinator {
     plan: ParallelPlan,
     ctx: RunContext,
     whole: { sql: string; values: (string | null)[] },
-  ): Promise<{ rows: (string | null)[][]; shards: ShardStat[]; fallback?: string }> {
+  ): Promise<Executed> {
     const { client, params } = ctx;
     const outFields = ctx.fields;
     const userValues = plan.shardParams.user.map((k) => params[k - 1] ?? null);
     let outcome: Awaited<ReturnType<Scheduler['submit']>>;
     try {
+      const snapshot = await ctx.snapshot();
       outcome = await this.scheduler.submit({
         plan,
         statementId: ctx.statementId,
         secret: this.opts.secret,
-        snapshot: await ctx.snapshot(),
+        snapshot,
+        ...(ctx.placement ? { placement: ctx.placement(snapshot) } : {}),
         settings: shardSettings(ctx.settings, plan),
         role: ctx.role,
         userValues,
@@ -531,7 +649,7 @@ export class Coordinator {
     plan: UnionPlan,
     ctx: RunContext,
     whole: { sql: string; values: (string | null)[] },
-  ): Promise<{ rows: (string | null)[][]; shards: ShardStat[]; fallback?: string }> {
+  ): Promise<Executed> {
     const { client, params } = ctx;
     const all: (string | null)[][] = [];
     const shards: ShardStat[] = [];
@@ -614,6 +732,8 @@ const LOCK_NOT_AVAILABLE = '55P03';
  * queued between them (a wait cycle PostgreSQL cannot see): give up soon and run the statement whole.
  */
 const SHARD_LOCK_TIMEOUT = '1s';
+
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 function toPgErrorLogged(err: unknown, log: Logger): PgError {
   const e = toPgError(err);

@@ -44,6 +44,39 @@ export interface StatementInput {
   signal?: AbortSignal;
   /** Epoch ms (`Date.now()` scale): past it the statement fails with 57014 statement timeout. */
   deadline?: number;
+  /**
+   * Which database server each attempt runs on (read replicas). Absent: every chunk runs on the workers'
+   * own database and imports `snapshot`, as without replicas.
+   */
+  placement?: ChunkPlacement;
+}
+
+/** Where one attempt of a chunk runs, and what the worker needs to read the right data there. */
+export interface ChunkTarget {
+  /** Server id (`primary`, `r1`, ...), for the chunk's stats and fault reports. */
+  server: string;
+  /** The server's connection URL; null: the worker's own database (the primary). */
+  url: string | null;
+  /** Snapshot to import there (it must have been exported on that server), or null. */
+  snapshot: string | null;
+  /** WAL position the server must have replayed before the chunk's transaction starts, or null. */
+  minLsn: string | null;
+}
+
+/**
+ * Places a statement's attempts on database servers. `snapshot` consistency pins every chunk to the server
+ * holding the statement's snapshot; `spread` picks a server per attempt.
+ */
+export interface ChunkPlacement {
+  /** The target of the next attempt; `avoid`: servers this chunk already failed on (a hint). */
+  pick(avoid: ReadonlySet<string>): ChunkTarget;
+  /** Every chunk must run on one server (its snapshot lives there): a server fault fails the statement. */
+  pinned: boolean;
+  started(server: string): void;
+  /** `aborted`: the scheduler stopped it (another attempt won, the statement ended): neither done nor failed. */
+  finished(server: string, outcome: 'ok' | 'failed' | 'aborted'): void;
+  /** The server failed an attempt: take it out of the rotation. */
+  fault(server: string, reason: string): void;
 }
 
 export interface StatementStats {
@@ -93,6 +126,8 @@ export interface Attempt {
   stmt: Statement;
   chunk: Chunk;
   worker: string;
+  /** Its target, when the statement has a placement. */
+  target: ChunkTarget | null;
   controller: AbortController;
   startedAt: number;
   kind: Task['kind'];
@@ -110,6 +145,8 @@ export interface Chunk {
   failures: AttemptFailure[];
   /** Workers an attempt failed on. */
   tried: Set<string>;
+  /** Database servers an attempt failed on because of the server. */
+  badServers: Set<string>;
   /** Its task while queued. */
   task: Task | null;
   /** A duplicate was launched or queued; one per chunk. */
@@ -150,6 +187,7 @@ export function newStatement(
       launched: 0,
       failures: [],
       tried: new Set(),
+      badServers: new Set(),
       task: null,
       duplicated: false,
       result: null,
@@ -185,15 +223,18 @@ export function outcomeOf(stmt: Statement): DispatchOutcome {
   return { fields: fields ?? [], rows, shards, stats: { ...stmt.stats } };
 }
 
-/** What an attempt of `chunk` sends its worker. */
-export function chunkRequest(stmt: Statement, chunk: Chunk): ChunkRequest {
+/** What an attempt of `chunk` sends its worker (on `target`, when the statement has a placement). */
+export function chunkRequest(stmt: Statement, chunk: Chunk, target: ChunkTarget | null = null): ChunkRequest {
   const { input } = stmt;
-  return {
+  const req: ChunkRequest = {
     id: `${input.statementId}/${chunk.index}`,
     sql: input.plan.shardSql,
     params: [...input.userValues, chunk.lo, chunk.hi],
-    snapshot: input.snapshot,
+    snapshot: target ? target.snapshot : input.snapshot,
     role: input.role,
     settings: input.settings,
   };
+  if (target?.url) req.server = { id: target.server, url: target.url };
+  if (target?.minLsn) req.minLsn = target.minLsn;
+  return req;
 }

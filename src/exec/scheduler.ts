@@ -3,7 +3,7 @@ import { type Logger, pino } from 'pino';
 import type { Fleet, WorkerInfo } from '../cluster/types.ts';
 import { adminShutdown, queryCanceled, statementTimeout } from '../errors/codes.ts';
 import { PgError, toPgError } from '../errors/pg-error.ts';
-import { chunkExhausted, faultKind, noWorkers } from './chunk-faults.ts';
+import { chunkExhausted, faultKind, noWorkers, ServerFault } from './chunk-faults.ts';
 import { assignSlots, FairQueue, type WorkerSlots } from './fair-queue.ts';
 import {
   type Attempt,
@@ -236,7 +236,18 @@ export class Scheduler {
 
   private launch(stmt: Statement, chunk: Chunk, worker: WorkerRef, kind: Task['kind']): void {
     const controller = new AbortController();
-    const a: Attempt = { stmt, chunk, worker: worker.id, controller, startedAt: performance.now(), kind };
+    const placement = stmt.input.placement;
+    const target = placement ? placement.pick(chunk.badServers) : null;
+    const a: Attempt = {
+      stmt,
+      chunk,
+      worker: worker.id,
+      target,
+      controller,
+      startedAt: performance.now(),
+      kind,
+    };
+    if (target) placement?.started(target.server);
     chunk.running.add(a);
     chunk.launched++;
     this.attempts.add(a);
@@ -257,7 +268,9 @@ export class Scheduler {
     }, this.chunkTimeoutMs);
     let p: Promise<ChunkOutcome>;
     try {
-      p = this.run(worker, stmt.input.secret, chunkRequest(stmt, chunk), { signal: controller.signal });
+      p = this.run(worker, stmt.input.secret, chunkRequest(stmt, chunk, target), {
+        signal: controller.signal,
+      });
     } catch (err) {
       p = Promise.reject(err);
     }
@@ -288,9 +301,11 @@ export class Scheduler {
     const ms = this.ended(a);
     this.fleet.chunkFinished(a.worker, { ok: true, rows: out.rowCount, ms, workerFault: false });
     const { stmt, chunk } = a;
+    if (a.target) stmt.input.placement?.finished(a.target.server, 'ok');
     if (!stmt.settled && chunk.result === null) {
       chunk.result = out;
       chunk.stat = { chunk: chunk.index, worker: a.worker, rows: out.rowCount, ms: out.ms };
+      if (a.target) chunk.stat.server = a.target.server;
       if (chunk.launched > 1) chunk.stat.attempts = chunk.launched;
       if (a.kind === 'duplicate') {
         chunk.stat.speculative = true;
@@ -309,8 +324,10 @@ export class Scheduler {
   private failed(a: Attempt, err: unknown): void {
     const ms = this.ended(a);
     const { stmt, chunk } = a;
+    const placement = stmt.input.placement;
     if (a.stop === 'lost' || a.stop === 'statement' || stmt.settled || chunk.result !== null) {
       this.fleet.chunkFinished(a.worker, { ok: false, rows: 0, ms, workerFault: false });
+      if (a.target) placement?.finished(a.target.server, 'aborted');
       this.pump();
       return;
     }
@@ -321,7 +338,24 @@ export class Scheduler {
       : err instanceof Error
         ? err.message
         : String(err);
-    this.fleet.chunkFinished(a.worker, { ok: false, rows: 0, ms, workerFault: kind !== 'statement' });
+    this.fleet.chunkFinished(a.worker, {
+      ok: false,
+      rows: 0,
+      ms,
+      workerFault: kind === 'worker' || kind === 'server',
+    });
+    if (a.target) placement?.finished(a.target.server, 'failed');
+    if (err instanceof ServerFault) {
+      // The server failed, not the worker: out of the rotation when it is gone (not when merely behind).
+      if (err.reason === 'unavailable') placement?.fault(err.server, message);
+      if (!placement || placement.pinned) {
+        // The statement's snapshot lives on that server: no other server can run the chunk.
+        this.fail(stmt, err);
+        this.pump();
+        return;
+      }
+      chunk.badServers.add(err.server);
+    }
     if (kind === 'statement') {
       if (!(err instanceof PgError)) this.log.error({ err }, 'chunk failed unexpectedly');
       this.fail(stmt, toPgError(err));
@@ -329,7 +363,7 @@ export class Scheduler {
       return;
     }
     chunk.failures.push({ worker: a.worker, message, timedOut });
-    chunk.tried.add(a.worker);
+    if (kind !== 'replica') chunk.tried.add(a.worker);
     const log = { statement: stmt.input.statementId, chunk: chunk.index, worker: a.worker, reason: message };
     if (chunk.task) {
       // A duplicate waits in the queue: it is now the retry, and may go anywhere.

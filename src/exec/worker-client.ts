@@ -2,7 +2,14 @@
 import http from 'node:http';
 import { internalError, queryCanceled, workerUnavailable } from '../errors/codes.ts';
 import { PgError, type PgErrorFields } from '../errors/pg-error.ts';
-import { CHUNK_PATH, type ChunkLine, type ChunkRequest, type FieldInfo } from '../worker/protocol.ts';
+import {
+  CHUNK_PATH,
+  type ChunkFault,
+  type ChunkLine,
+  type ChunkRequest,
+  type FieldInfo,
+} from '../worker/protocol.ts';
+import { ServerFault } from './chunk-faults.ts';
 
 /** A worker as the coordinator addresses it. */
 export interface WorkerRef {
@@ -153,7 +160,7 @@ function attempt(
           if (problem) return settle(unavailable(problem));
         }
         const last = state.last;
-        if (last && 'error' in last) return settle(errorFromLine(last.error));
+        if (last && 'error' in last) return settle(errorFromLine(last.error, last.fault));
         if (last && 'done' in last) {
           if (last.done.rows !== state.rowCount) {
             return settle(unavailable(`worker reported ${last.done.rows} rows but sent ${state.rowCount}`));
@@ -227,8 +234,8 @@ const ERROR_FIELDS = [
   'constraint',
 ] as const satisfies readonly (keyof PgErrorFields)[];
 
-/** PostgreSQL's error as the worker forwarded it, every field kept. */
-function errorFromLine(e: Record<string, unknown>): PgError {
+/** PostgreSQL's error as the worker forwarded it, every field kept; a ServerFault when the server was to blame. */
+function errorFromLine(e: Record<string, unknown>, fault?: unknown): PgError {
   const fields: PgErrorFields = {
     code: typeof e.code === 'string' ? e.code : 'XX000',
     message: typeof e.message === 'string' ? e.message : 'worker reported an error without a message',
@@ -237,7 +244,23 @@ function errorFromLine(e: Record<string, unknown>): PgError {
     const v = e[key];
     if (typeof v === 'string') fields[key] = v;
   }
-  return new PgError(fields);
+  return isFault(fault) ? new ServerFault(fields, fault) : new PgError(fields);
+}
+
+const FAULT_REASONS: readonly string[] = [
+  'unavailable',
+  'behind',
+  'conflict',
+] satisfies ChunkFault['reason'][];
+
+function isFault(v: unknown): v is ChunkFault {
+  const f = v as Partial<ChunkFault> | null;
+  return (
+    typeof f === 'object' &&
+    f !== null &&
+    typeof f.server === 'string' &&
+    FAULT_REASONS.includes(String(f.reason))
+  );
 }
 
 function isObject(v: unknown): boolean {

@@ -1,5 +1,6 @@
 // The dashboard API's JSON shapes (GET /api/status, /api/history, /api/events): plain types, no runtime imports,
 // shared by the server (src/http) and the dashboard app (src/dashboard/app).
+import type { ServerInfo } from '../cluster/server-info.ts';
 import type { WorkerInfo } from '../cluster/worker-info.ts';
 import type { ShardStat } from '../exec/api.ts';
 
@@ -66,4 +67,6 @@ export interface Status {
   };
   postgres: PostgresInfo | { error: string } | null;
   workers: WorkerInfo[];
+  /** The primary and its read replicas (role, state, lag, load); empty when the server set is not known. */
+  servers: ServerInfo[];
 }

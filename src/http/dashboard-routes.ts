@@ -1,6 +1,7 @@
 // The dashboard's API: GET /api/status, GET /api/history, and the live stream GET /api/events (server-sent events).
 import type http from 'node:http';
 import type { Logger } from 'pino';
+import type { ServerInfo } from '../cluster/server-info.ts';
 import type { WorkerInfo } from '../cluster/types.ts';
 import type { QueryResult } from '../exec/api.ts';
 import type { HistoryEntry, PostgresInfo, Sample, Status } from './api-types.ts';
@@ -20,6 +21,8 @@ const HEARTBEAT_MS = 15_000;
 export interface DashboardApiOptions {
   live: LiveStats;
   fleet: { list(): WorkerInfo[] };
+  /** The database servers (primary and read replicas), when known. */
+  servers?: { list(): ServerInfo[] };
   /** Runs the PostgreSQL status statement whole (the coordinator in passthrough mode). */
   runWhole: (sql: string) => Promise<QueryResult>;
   /** Statements running now through POST /api/query. */
@@ -79,6 +82,7 @@ export function dashboardApi(opts: DashboardApiOptions): DashboardApi {
     },
     postgres: pg.value,
     workers: fleet.list(),
+    servers: opts.servers?.list() ?? [],
   });
 
   const send = (res: http.ServerResponse, event: string, data: unknown) => {

@@ -1,4 +1,4 @@
-// The coordinator's HTTP API: /api/query, /api/explain, /api/workers (+ registration), /metrics, /healthz,
+// The coordinator's HTTP API: /api/query, /api/explain, /api/workers (+ registration), /api/servers, /metrics, /healthz,
 // the dashboard's status, history and live stream, and the dashboard itself.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +14,7 @@ import { Metrics, modeOfPlan } from './metrics.ts';
 import { parseQueryBody } from './query-body.ts';
 import { BodyTooLargeError, readBody } from './read-body.ts';
 import { HttpError, type Routes, sendError, sendJson } from './respond.ts';
+import { type ServerView, serverRoutes } from './server-routes.ts';
 import { type DashboardSource, isDashboardPath, serveDashboard, tokenPage } from './static-files.ts';
 import { httpStatusFor } from './status.ts';
 import { type WorkerApiOptions, workerRoutes } from './worker-routes.ts';
@@ -36,6 +37,8 @@ export interface HttpServerOptions {
   port: number;
   logger: Logger;
   fleet: FleetView;
+  /** The database servers (primary and read replicas) for `GET /api/servers` and the dashboard. */
+  servers?: ServerView;
   /** Largest accepted request body (default 1 MiB); larger bodies get 413. */
   maxBodyBytes?: number;
   /** Serves worker registration (`/api/workers/register`, `/drain`, `/deregister`) into this registry. */
@@ -81,6 +84,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   const dashboard = dashboardApi({
     live,
     fleet,
+    ...(opts.servers ? { servers: opts.servers } : {}),
     logger,
     running: () => running,
     runWhole: (sql) => coordinator.query({ sql, mode: 'passthrough' }),
@@ -103,6 +107,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   const routes: Routes = {
     '/healthz': { GET: async (_req, res) => sendJson(res, 200, { ok: true }) },
     '/api/workers': { GET: async (_req, res) => sendJson(res, 200, fleet.list()) },
+    ...serverRoutes(opts.servers),
     ...(opts.workerApi ? workerRoutes(opts.workerApi) : {}),
     '/metrics': {
       GET: async (_req, res) => {

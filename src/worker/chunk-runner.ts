@@ -19,6 +19,18 @@ export class ChunkAborted extends Error {
   }
 }
 
+/** Thrown when the chunk's server did not replay `minLsn` within `REPLAY_WAIT_MS`. */
+export class ReplayBehind extends Error {
+  constructor(readonly minLsn: string) {
+    super(`the server had not replayed the WAL up to ${minLsn} after ${REPLAY_WAIT_MS} ms`);
+    this.name = 'ReplayBehind';
+  }
+}
+
+/** How long a chunk waits for its server to replay `minLsn` (then the coordinator picks another server). */
+export const REPLAY_WAIT_MS = 1000;
+const REPLAY_POLL_MS = 10;
+
 /** How long a canceled statement may take to stop before the connection is dropped regardless. */
 const CANCEL_GRACE_MS = 2000;
 
@@ -63,6 +75,9 @@ export async function runChunkTransaction(ctx: ChunkRunContext, req: ChunkReques
     if (signal.aborted) throw new ChunkAborted();
   };
   check();
+  // Before BEGIN, on the same connection: the transaction's snapshot is taken by its first query below, so it
+  // sees everything replayed up to minLsn.
+  if (req.minLsn) await awaitReplay(client, req.minLsn, check);
   await client.query(beginSql(req));
   const settings = settingsQuery(req.settings);
   if (settings) {
@@ -73,6 +88,21 @@ export async function runChunkTransaction(ctx: ChunkRunContext, req: ChunkReques
   const rows = await streamShardQuery(ctx, req);
   await client.query('COMMIT');
   return rows;
+}
+
+/** Polls `pg_last_wal_replay_lsn()` until it reaches `minLsn`; throws ReplayBehind after REPLAY_WAIT_MS. */
+async function awaitReplay(client: pg.PoolClient, minLsn: string, check: () => void): Promise<void> {
+  const until = performance.now() + REPLAY_WAIT_MS;
+  for (;;) {
+    const res = await client.query({
+      text: 'SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS ok',
+      values: [minLsn],
+    });
+    if ((res.rows[0] as { ok: string | null }).ok === 't') return;
+    if (performance.now() >= until) throw new ReplayBehind(minLsn);
+    await new Promise((resolve) => setTimeout(resolve, REPLAY_POLL_MS));
+    check();
+  }
 }
 
 /**

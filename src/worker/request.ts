@@ -5,6 +5,8 @@ import type { ChunkRequest } from './protocol.ts';
 
 /** Exported snapshot ids look like `00000003-0000001B-1`. */
 const SNAPSHOT_ID = /^[0-9A-F]+(-[0-9A-F]+)+$/i;
+const SERVER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const LSN = /^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/i;
 
 /**
  * Parses and checks a chunk request body; throws PgError 08P01 when it does not match `ChunkRequest`.
@@ -47,7 +49,7 @@ export function parseChunkRequest(text: string): ChunkRequest {
   ) {
     throw bad('"settings" must be an object of strings');
   }
-  return {
+  const out: ChunkRequest = {
     id: b.id,
     sql: b.sql,
     params: params as (string | null)[],
@@ -55,4 +57,25 @@ export function parseChunkRequest(text: string): ChunkRequest {
     role: role as string | null,
     settings: settings as Record<string, string>,
   };
+  const server = b.server ?? null;
+  if (server !== null) {
+    const s = server as Record<string, unknown>;
+    // The URL carries credentials: it is checked, never echoed in an error.
+    if (
+      typeof server !== 'object' ||
+      Array.isArray(server) ||
+      typeof s.id !== 'string' ||
+      !SERVER_ID.test(s.id)
+    )
+      throw bad('"server" must be null or {"id", "url"} with a server id');
+    if (typeof s.url !== 'string' || !/^postgres(ql)?:\/\//.test(s.url))
+      throw bad('"server.url" must be a postgres:// URL');
+    out.server = { id: s.id, url: s.url };
+  }
+  const minLsn = b.minLsn ?? null;
+  if (minLsn !== null) {
+    if (typeof minLsn !== 'string' || !LSN.test(minLsn)) throw bad('"minLsn" must be null or a WAL position');
+    out.minLsn = minLsn;
+  }
+  return out;
 }

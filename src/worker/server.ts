@@ -4,15 +4,15 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { workerUnavailable } from '../errors/codes.ts';
-import { type PgError, toPgError } from '../errors/pg-error.ts';
+import { PgError, toPgError } from '../errors/pg-error.ts';
 import { BodyTooLargeError, readBody } from '../http/read-body.ts';
-import { RAW_TEXT } from '../pg/raw-text.ts';
 import { bearerMatches } from './auth.ts';
 import { cancelBackend } from './cancel.ts';
-import { ChunkAborted, runChunkTransaction } from './chunk-runner.ts';
+import { ChunkAborted, ReplayBehind, runChunkTransaction } from './chunk-runner.ts';
 import { NdjsonWriter } from './ndjson-writer.ts';
-import { CHUNK_PATH, type ChunkLine } from './protocol.ts';
+import { CHUNK_PATH, type ChunkFault, type ChunkLine } from './protocol.ts';
 import { parseChunkRequest } from './request.ts';
+import { type ServerPool, ServerPools } from './server-pools.ts';
 
 export interface WorkerOptions {
   databaseUrl: string;
@@ -47,14 +47,9 @@ const MAX_CHUNK_BODY = 16 * 1024 * 1024;
  */
 export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   const { logger } = opts;
-  const pool = new pg.Pool({
-    connectionString: opts.databaseUrl,
-    max: opts.poolSize,
-    types: RAW_TEXT,
-    idleTimeoutMillis: 60_000,
-    application_name: 'mini-balancer worker',
-  });
-  pool.on('error', (err) => logger.warn({ err }, 'idle PostgreSQL connection failed'));
+  // Its own database (the primary) plus a pool per replica a chunk names.
+  const pools = new ServerPools({ url: opts.databaseUrl, poolSize: opts.poolSize, logger });
+  const pool = pools.own.pool;
   const inFlight = new Set<Promise<void>>();
 
   const server = http.createServer((req, res) => {
@@ -103,14 +98,19 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     });
     res.writeHead(200, { 'content-type': 'application/x-ndjson' });
     const out = new NdjsonWriter(res);
-    const log = logger.child({ chunk: chunk.id });
+    const target = pools.get(chunk.server);
+    const log = logger.child({ chunk: chunk.id, ...(target && !target.own ? { server: target.id } : {}) });
+    if (!target) {
+      return out.end(errorLine(workerUnavailable('worker has too many database servers open')));
+    }
 
     let client: pg.PoolClient;
     try {
-      client = await pool.connect();
+      client = await target.pool.connect();
     } catch (err) {
-      log.warn({ err }, 'no PostgreSQL connection for chunk');
-      return out.end(errorLine(connectionError('worker could not connect to PostgreSQL', err)));
+      log.warn({ err: errText(err) }, 'no PostgreSQL connection for chunk');
+      const e = connectionError(`worker could not connect to PostgreSQL${serverName(target)}`, err);
+      return out.end(errorLine(e, faultOf(target, err)));
     }
     if (aborter.signal.aborted) return client.release();
     // A dying connection emits 'error' on the client even while a query runs (which fails too): without a
@@ -127,7 +127,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
         client,
         out,
         signal: aborter.signal,
-        cancel: (pid: number) => cancelBackend(opts.databaseUrl, pid),
+        cancel: (pid: number) => cancelBackend(target.url, pid),
       };
       const rows = await runChunkTransaction(ctx, chunk);
       const ms = Math.round((performance.now() - started) * 1000) / 1000;
@@ -139,16 +139,20 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
         log.info('chunk canceled: the coordinator went away');
         return;
       }
-      const pgErr = isDatabaseError(err)
-        ? toPgError(err)
-        : connectionError('worker lost its connection to PostgreSQL', err);
-      if (!isDatabaseError(err)) log.warn({ err }, 'chunk failed outside PostgreSQL');
+      const behind = err instanceof ReplayBehind;
+      const pgErr = behind
+        ? new PgError({ code: '57P03', message: `${err.message}${serverName(target)}` })
+        : isDatabaseError(err)
+          ? toPgError(err)
+          : connectionError(`worker lost its connection to PostgreSQL${serverName(target)}`, err);
+      if (!isDatabaseError(err) && !behind)
+        log.warn({ err: errText(err) }, 'chunk failed outside PostgreSQL');
       try {
         await client.query('ROLLBACK');
       } catch {
         destroy = true;
       }
-      out.end(errorLine(pgErr));
+      out.end(errorLine(pgErr, behind ? { server: target.id, reason: 'behind' } : faultOf(target, err)));
     } finally {
       const discard = destroy || lost !== null;
       // A discarded client keeps the listener: its socket may still report errors while closing.
@@ -178,7 +182,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
         while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
         server.closeAllConnections();
         await stopped;
-        await pool.end();
+        await pools.end();
         logger.info('worker stopped');
       })();
       return closing;
@@ -217,9 +221,35 @@ function connectionError(message: string, err: unknown): PgError {
 }
 
 /** The error line carries every field PostgreSQL sent (where, schema, table, ...), not only the protocol's five. */
-function errorLine(err: PgError): ChunkLine {
+function errorLine(err: PgError, fault?: ChunkFault): ChunkLine {
   const fields = Object.fromEntries(Object.entries(err.fields).filter(([, v]) => v !== undefined));
-  return { error: { ...err.toJSON(), ...fields } };
+  return { error: { ...err.toJSON(), ...fields }, ...(fault ? { fault } : {}) };
+}
+
+/** SQLSTATEs with which a standby gives up on a query for its own reasons (shutdown, recovery conflicts). */
+const UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03', '57P04']);
+const CONFLICT_CODES = new Set(['40001', '40P01']);
+
+/**
+ * Whether a chunk on a replica failed because of the replica: the connection failed or broke, it shut down,
+ * or (a read-only REPEATABLE READ transaction cannot otherwise fail so) it cancelled the query for a conflict
+ * with recovery. Failures on the worker's own database keep the behaviour they had (no fault).
+ */
+function faultOf(target: ServerPool, err: unknown): ChunkFault | undefined {
+  if (target.own) return undefined;
+  if (!isDatabaseError(err)) return { server: target.id, reason: 'unavailable' };
+  const code = (err as pg.DatabaseError).code ?? '';
+  if (code.startsWith('08') || UNAVAILABLE_CODES.has(code))
+    return { server: target.id, reason: 'unavailable' };
+  if (CONFLICT_CODES.has(code)) return { server: target.id, reason: 'conflict' };
+  return undefined;
+}
+
+const serverName = (target: ServerPool): string => (target.own ? '' : ` (server ${target.id})`);
+
+/** An error's message only: a connection error object may carry its configuration, credentials included. */
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 function errorBody(code: string, message: string): { error: { code: string; message: string } } {

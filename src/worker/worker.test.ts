@@ -156,6 +156,10 @@ describe('malformed chunk requests', () => {
     ['params not text', { ...chunk('SELECT $1'), params: [1] }],
     ['snapshot with a quote', { ...chunk('SELECT 1'), snapshot: "00000003-0000001B-1'; DROP TABLE x; --" }],
     ['settings not text', { ...chunk('SELECT 1'), settings: { TimeZone: 3 } }],
+    ['server without a URL', { ...chunk('SELECT 1'), server: { id: 'r1' } }],
+    ['server URL not postgres://', { ...chunk('SELECT 1'), server: { id: 'r1', url: 'http://x/' } }],
+    ['server id with a quote', { ...chunk('SELECT 1'), server: { id: "r1'", url: 'postgres://x/y' } }],
+    ['minLsn not a WAL position', { ...chunk('SELECT 1'), minLsn: "0/1'; SELECT 1; --" }],
   ])('%s → 400 08P01', async (_name, body) => {
     const { status, text } = await post(worker.url, body);
     expect(status).toBe(400);
@@ -412,5 +416,43 @@ describe('graceful close', () => {
     } finally {
       await w.close();
     }
+  });
+});
+
+describe('chunks on another database server (read replicas)', () => {
+  it('runs on the server the request names, with its own pool', async () => {
+    const lines = await run(
+      chunk('SELECT current_database()', {
+        server: { id: 'r9', url: withDatabase(databaseUrl, 'postgres') },
+      }),
+    );
+    expect(rowsOf(lines)).toEqual([['postgres']]);
+  });
+
+  it('a server it cannot reach → error line with fault unavailable, naming the server, not the URL', async () => {
+    const url = `postgres://someone:hunter2@127.0.0.1:${await freePort()}/db`;
+    const lines = await run(chunk('SELECT 1', { server: { id: 'r7', url } }));
+    const end = last(lines);
+    expect(end).toMatchObject({ error: { code: '08006' }, fault: { server: 'r7', reason: 'unavailable' } });
+    expect(JSON.stringify(end)).not.toContain('hunter2');
+  });
+
+  it('a server that does not replay minLsn in time → fault behind (a primary never replays)', async () => {
+    const started = performance.now();
+    const lines = await run(chunk('SELECT 1', { server: { id: 'r8', url: databaseUrl }, minLsn: '0/1' }));
+    expect(last(lines)).toMatchObject({
+      error: { code: '57P03' },
+      fault: { server: 'r8', reason: 'behind' },
+    });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(900);
+  });
+
+  it("a statement error on another server is the statement's (no fault)", async () => {
+    const lines = await run(
+      chunk('SELECT 1/0', { server: { id: 'r9', url: withDatabase(databaseUrl, 'postgres') } }),
+    );
+    const end = last(lines);
+    expect(end).toMatchObject({ error: { code: '22012' } });
+    expect(end && 'fault' in end).toBe(false);
   });
 });

@@ -2,7 +2,7 @@
 import { LineChart } from './charts.tsx';
 import { ago, bytes, duration, int } from './format.ts';
 import type { LiveState } from './live.ts';
-import type { PostgresInfo, WorkerInfo } from './types.ts';
+import type { PostgresInfo, ServerInfo, WorkerInfo } from './types.ts';
 
 export function StatusPage(props: { live: LiveState }) {
   const { status, previous, series } = props.live;
@@ -95,6 +95,8 @@ export function StatusPage(props: { live: LiveState }) {
         )}
       </section>
 
+      <ServersSection servers={status.servers ?? []} />
+
       <section aria-labelledby="charts-h">
         <h2 id="charts-h">Load</h2>
         {series.length < 2 ? (
@@ -129,6 +131,81 @@ export function StatusPage(props: { live: LiveState }) {
         )}
       </section>
     </>
+  );
+}
+
+/** The primary and its read replicas: role, state, replay lag and position, statements and chunks on each. */
+function ServersSection(props: { servers: ServerInfo[] }) {
+  const { servers } = props;
+  // Without replicas everything runs on the primary: nothing to compare.
+  if (servers.length < 2) return null;
+  return (
+    <section aria-labelledby="servers-h">
+      <h2 id="servers-h">Database servers</h2>
+      <div className="table-scroll">
+        <table className="servers" aria-labelledby="servers-h">
+          <thead>
+            <tr>
+              <th scope="col">Server</th>
+              <th scope="col">Role</th>
+              <th scope="col">State</th>
+              <th scope="col" className="num">
+                Lag
+              </th>
+              <th scope="col">Replayed</th>
+              <th scope="col" className="num">
+                Statements
+              </th>
+              <th scope="col" className="num">
+                Chunks running
+              </th>
+              <th scope="col" className="num">
+                Completed
+              </th>
+              <th scope="col" className="num">
+                Failed
+              </th>
+              <th scope="col">Address</th>
+            </tr>
+          </thead>
+          <tbody>
+            {servers.map((s) => (
+              <tr
+                key={s.id}
+                data-testid="server-row"
+                data-server={s.id}
+                data-state={s.state}
+                className={s.inRotation ? '' : 'state-unhealthy'}
+              >
+                <th scope="row">{s.id}</th>
+                <td>{s.role}</td>
+                <td>
+                  <span
+                    className={`badge ${s.inRotation ? 'healthy' : 'unhealthy'}`}
+                    title={s.reason ?? undefined}
+                  >
+                    {s.state}
+                  </span>
+                  {s.reason && (
+                    <span className="muted" title={s.reason}>
+                      {' '}
+                      {s.reason.length > 40 ? `${s.reason.slice(0, 39)}…` : s.reason}
+                    </span>
+                  )}
+                </td>
+                <td className="num">{s.lagMs === null ? '–' : `${int(s.lagMs)} ms`}</td>
+                <td className="muted">{s.replayLsn ?? '–'}</td>
+                <td className="num">{s.statementsRunning}</td>
+                <td className="num">{s.chunksRunning}</td>
+                <td className="num">{int(s.chunksCompleted)}</td>
+                <td className="num">{int(s.chunksFailed)}</td>
+                <td className="muted">{s.url}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
   );
 }
 

@@ -1,5 +1,6 @@
 // The HTTP API's answers as the dashboard reads them: the server's own JSON types, plus the error and plan shapes.
 
+export type { ServerInfo, ServerRole, ServerState } from '../../cluster/server-info.ts';
 export type { WorkerInfo, WorkerState } from '../../cluster/worker-info.ts';
 export type { QueryMode, QueryResult, ShardStat } from '../../exec/api.ts';
 export type { HistoryEntry, PostgresInfo, Sample, Status } from '../../http/api-types.ts';
