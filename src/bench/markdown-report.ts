@@ -1,6 +1,7 @@
 // The benchmark's result as Markdown: machine, timing table, speedups, targets, overhead.
 import type { Percentiles } from './overhead.ts';
 import { median } from './stats.ts';
+import { STREAM_RSS_TARGET_MB, type StreamingReport } from './streaming.ts';
 import { BENCH_QUERY_SET } from './tpch-query-set.ts';
 import {
   bestBalancer,
@@ -138,7 +139,27 @@ function renderTargets(report: TpchBenchReport): string {
       `| planning < 1 ms p50: ${x.statement}, coordinator (auto, with round trips) | ${x.ms.p50.toFixed(2)} ms | ${verdict(x.ms.p50 < 1)} |`,
     );
   }
+  const s = report.overhead?.streaming;
+  if (s) {
+    rows.push(
+      `| coordinator RSS < ${STREAM_RSS_TARGET_MB} MB streaming ${s.rows.toLocaleString('en-US')} rows | ${s.rssPeakMb.toFixed(0)} MB peak | ${verdict(s.rssPeakMb < STREAM_RSS_TARGET_MB)} |`,
+    );
+  }
   return rows.join('\n');
+}
+
+function renderStreaming(s: StreamingReport): string {
+  const mb = (n: number) => `${n.toFixed(0)} MB`;
+  return [
+    `Streaming: a \`mini-balancer serve\` process of its own, ${s.rows.toLocaleString('en-US')} rows (${mb(s.bytes / 1048576)} of DataRow`,
+    `messages) through its gateway to a client that counts them, in ${s.seconds.toFixed(1)} s. Statement: \`${s.sql}\`.`,
+    '',
+    '| coordinator process | resident set |',
+    '|---|---:|',
+    `| serving, before the statement | ${mb(s.rssBeforeMb)} |`,
+    `| peak while streaming (sampled every 50 ms) | ${mb(s.rssPeakMb)} |`,
+    `| VmHWM (peak since start) | ${mb(s.hwmMb)} |`,
+  ].join('\n');
 }
 
 function renderOverhead(report: TpchBenchReport): string {
@@ -163,6 +184,7 @@ function renderOverhead(report: TpchBenchReport): string {
     '| target | p50 ms | p99 ms | runs |',
     '|---|---:|---:|---:|',
     ...o.pointQuery.targets.map((x) => `| ${x.target} | ${p(x.ms)} |`),
+    ...(o.streaming ? ['', renderStreaming(o.streaming)] : []),
   ].join('\n');
 }
 

@@ -4,6 +4,7 @@ import type { Coordinator } from '../exec/coordinator.ts';
 import { RAW_TEXT } from '../pg/raw-text.ts';
 import { measurePlanner } from './planner-time.ts';
 import { type Percentiles, percentiles } from './stats.ts';
+import type { StreamingReport } from './streaming.ts';
 
 export type { Percentiles };
 
@@ -14,6 +15,8 @@ export interface OverheadReport {
   planning: { statement: string; mode: string; ms: Percentiles }[];
   /** Point-query latency (ms), the targets interleaved. */
   pointQuery: { sql: string; targets: { target: string; ms: Percentiles }[] };
+  /** Coordinator memory while a large result streams through the gateway; absent when not measured. */
+  streaming?: StreamingReport;
 }
 
 const POINT_QUERY = 'SELECT * FROM orders WHERE o_orderkey = $1';

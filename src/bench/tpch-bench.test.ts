@@ -50,7 +50,7 @@ describe('runTpchBench (smoke, the suite database: TPC-H SF 0.01 and the demo da
       workersList: [1],
       mode: 'parallel',
       outDir,
-      overhead: { planRuns: 3, latencyRuns: 5 },
+      overhead: { planRuns: 3, latencyRuns: 5, streamRows: 30_000 },
       command: 'test',
       logger: pino({ level: 'silent' }),
       out: () => {},
@@ -65,6 +65,10 @@ describe('runTpchBench (smoke, the suite database: TPC-H SF 0.01 and the demo da
     expect(md).toContain('| Q1 |');
     expect(md).toContain('| employees |');
     expect(md).toContain('HTTP API, mode passthrough');
+    // The streaming figure: every row came back through a serve process whose memory was read from /proc.
+    expect(report.overhead?.streaming?.rows).toBe(30_000);
+    expect(report.overhead?.streaming?.rssPeakMb).toBeGreaterThan(0);
+    expect(md).toMatch(/coordinator RSS < 300 MB streaming 30,000 rows \| \d+ MB peak/);
     expect(JSON.parse(json ?? '').queries).toHaveLength(BENCH_QUERY_SET.length);
     for (const svg of [perQuery, vsWorkers]) {
       expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);

@@ -8,6 +8,7 @@ import { type DataStatus, ensureBenchData } from './bench-data.ts';
 import { machineInfo } from './machine.ts';
 import { renderMarkdown } from './markdown-report.ts';
 import { measureOverhead } from './overhead.ts';
+import { measureStreaming } from './streaming.ts';
 import { speedupPerQuerySvg, speedupVsWorkersSvg } from './svg-charts.ts';
 import { balancerTarget, directTarget, type Target } from './targets.ts';
 import { BENCH_QUERY_SET, type BenchQuery } from './tpch-query-set.ts';
@@ -24,7 +25,7 @@ export interface TpchBenchOptions {
   mode: QueryMode;
   outDir: string;
   /** Runs of the overhead measurements; null skips them. */
-  overhead: { planRuns: number; latencyRuns: number } | null;
+  overhead: { planRuns: number; latencyRuns: number; streamRows?: number } | null;
   /** The command line, recorded in the report. */
   command: string;
   queries?: readonly BenchQuery[];
@@ -131,6 +132,15 @@ export async function runTpchBench(opts: TpchBenchOptions): Promise<TpchBenchOut
         planRuns: opts.overhead.planRuns,
         latencyRuns: opts.overhead.latencyRuns,
       });
+      const streamRows = opts.overhead.streamRows ?? 0;
+      if (streamRows > 0) {
+        opts.out(`overhead: ${streamRows} rows streaming through the gateway of a serve process\n`);
+        overhead.streaming = await measureStreaming({
+          databaseUrl: opts.databaseUrl,
+          rows: streamRows,
+          workers: largest.workers ?? 1,
+        });
+      }
     }
     const report: TpchBenchReport = {
       date,

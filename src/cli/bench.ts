@@ -72,6 +72,7 @@ export async function runBench(args: string[]): Promise<void> {
     'no-load': { type: 'boolean' },
     'plan-runs': { type: 'string' },
     'latency-runs': { type: 'string' },
+    'stream-rows': { type: 'string' },
     only: { type: 'string' },
     'pgbench-duration': { type: 'string' },
     'pgbench-rounds': { type: 'string' },
@@ -114,6 +115,7 @@ export async function runBench(args: string[]): Promise<void> {
     overhead: {
       planRuns: intValue(str(flags['plan-runs']), 'plan-runs', 1, 100_000, 200),
       latencyRuns: intValue(str(flags['latency-runs']), 'latency-runs', 1, 100_000, 500),
+      streamRows: intValue(str(flags['stream-rows']), 'stream-rows', 0, 1_000_000_000, 10_000_000),
     },
     command: `mini-balancer bench ${args.map(redactArg).join(' ')}`.trim(),
     ...serverSeries(flags),
@@ -227,6 +229,8 @@ Options:
   --no-load            use the tables as they are (no loading, no marker table)
   --plan-runs N        planning-time runs per statement, default 200
   --latency-runs N     point-query runs per target, default 500
+  --stream-rows N      rows streamed through a serve process's gateway while its memory is watched,
+                       default 10000000; 0 skips it
   --only SECTION       run only tpch or proxy (default: both)
   --workers N          proxy section: local worker processes, default 4 (env MB_WORKERS)
   --pgbench-duration S seconds per pgbench run, default 15 (single-client runs: a third of it)
