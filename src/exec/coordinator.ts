@@ -443,6 +443,30 @@ export class Coordinator {
       } else await client.query('ROLLBACK');
       pooled?.release();
     };
+    const threshold = this.opts.costThreshold ?? DEFAULT_COST_THRESHOLD;
+    const tooCheap = (cost: number) => {
+      const reason = `estimated cost ${cost} is below the split threshold`;
+      if (session && cost < threshold / 4) {
+        if (this.cheap.size > 10_000) this.cheap.clear();
+        this.cheap.set(session.decisionKey, { reason, until: Date.now() + CHEAP_TTL_MS });
+      }
+      return reason;
+    };
+    // Outside a transaction block the estimate comes first, in autocommit: a statement too cheap to split
+    // (most are) then costs one round trip, without a snapshot transaction, Describe or catalog.
+    let estimate: { cost: number; rows: number } | undefined;
+    if (mode === 'auto' && !inBlock) {
+      try {
+        estimate = await this.estimateCost(client, stmt, req.params ?? [], false);
+      } catch (err) {
+        pooled?.release();
+        throw err;
+      }
+      if (estimate.cost < threshold) {
+        pooled?.release();
+        return none(tooCheap(estimate.cost));
+      }
+    }
     try {
       await client.query(inBlock ? 'SAVEPOINT mb_plan' : 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       const description = session
@@ -460,15 +484,11 @@ export class Coordinator {
       let cost: number | undefined;
       let estRows = 0;
       if (mode === 'auto') {
-        ({ cost, rows: estRows } = await this.estimateCost(client, stmt, req.params ?? []));
-        if (cost < (this.opts.costThreshold ?? DEFAULT_COST_THRESHOLD)) {
+        ({ cost, rows: estRows } =
+          estimate ?? (await this.estimateCost(client, stmt, req.params ?? [], true)));
+        if (cost < threshold) {
           await abandon();
-          const reason = `estimated cost ${cost} is below the split threshold`;
-          if (session && cost < (this.opts.costThreshold ?? DEFAULT_COST_THRESHOLD) / 4) {
-            if (this.cheap.size > 10_000) this.cheap.clear();
-            this.cheap.set(session.decisionKey, { reason, until: Date.now() + CHEAP_TTL_MS });
-          }
-          return { ...none(reason), description };
+          return { ...none(tooCheap(cost)), description };
         }
       }
       const chunks = req.chunks ?? this.opts.defaultChunks ?? { workers };
@@ -501,11 +521,16 @@ export class Coordinator {
     }
   }
 
-  /** PostgreSQL's estimated total cost of the statement (EXPLAIN built from the parse tree, with the parameters). */
+  /**
+   * PostgreSQL's estimated total cost of the statement (EXPLAIN built from the parse tree, with the
+   * parameters); 0 when EXPLAIN fails (the statement then runs whole and PostgreSQL reports the error). In a
+   * transaction the EXPLAIN runs in a savepoint, so a failure leaves the transaction usable.
+   */
   private async estimateCost(
     client: SqlClient,
     stmt: Ast,
     params: (string | null)[],
+    inTransaction: boolean,
   ): Promise<{ cost: number; rows: number }> {
     const explain = deparse({
       ExplainStmt: {
@@ -513,17 +538,17 @@ export class Coordinator {
         options: [{ DefElem: { defname: 'format', arg: { String: { sval: 'json' } } } }],
       },
     });
-    await client.query('SAVEPOINT mb_cost');
+    if (inTransaction) await client.query('SAVEPOINT mb_cost');
     try {
       const res = await client.query({ text: explain, values: params });
-      await client.query('RELEASE SAVEPOINT mb_cost');
+      if (inTransaction) await client.query('RELEASE SAVEPOINT mb_cost');
       const doc = JSON.parse(String(res.rows[0]?.['QUERY PLAN'] ?? '[]'));
       return {
         cost: Number(doc[0]?.Plan?.['Total Cost'] ?? 0),
         rows: Number(doc[0]?.Plan?.['Plan Rows'] ?? 0),
       };
     } catch {
-      await client.query('ROLLBACK TO SAVEPOINT mb_cost');
+      if (inTransaction) await client.query('ROLLBACK TO SAVEPOINT mb_cost');
       return { cost: 0, rows: 0 };
     }
   }

@@ -6,9 +6,20 @@ export type Ast = any;
 /** The single key of a wrapped node (`{ SelectStmt: {...} }` → 'SelectStmt'). */
 export function nodeKind(n: Ast): string | undefined {
   if (n === null || typeof n !== 'object' || Array.isArray(n)) return undefined;
-  const keys = Object.keys(n);
-  return keys.length === 1 ? keys[0] : undefined;
+  // Counted without Object.keys: the planner asks this of every node it walks.
+  let kind: string | undefined;
+  for (const k in n) {
+    if (kind !== undefined) return undefined;
+    kind = k;
+  }
+  return kind;
 }
+
+/** Node kinds are capitalised (`SelectStmt`); field names are not (`targetList`). */
+const isKindName = (k: string): boolean => {
+  const c = k.charCodeAt(0);
+  return c >= 65 && c <= 90;
+};
 
 export const str = (s: string): Ast => ({ String: { sval: s } });
 
@@ -117,14 +128,14 @@ export function walk(
     }
     if (x === null || typeof x !== 'object') return;
     const kind = nodeKind(x);
-    if (kind !== undefined && /^[A-Z]/.test(kind)) {
+    if (kind !== undefined && isKindName(kind)) {
       if (visit(x, kind, path) === false) return;
       path.push(kind);
       go(x[kind]);
       path.pop();
       return;
     }
-    for (const v of Object.values(x)) go(v);
+    for (const k in x) go(x[k]);
   };
   go(n);
 }
@@ -137,7 +148,7 @@ export function transform(n: Ast, replace: (node: Ast, kind: string) => Ast | un
   if (Array.isArray(n)) return n.map((x) => transform(x, replace));
   if (n === null || typeof n !== 'object') return n;
   const kind = nodeKind(n);
-  if (kind !== undefined && /^[A-Z]/.test(kind)) {
+  if (kind !== undefined && isKindName(kind)) {
     const r = replace(n, kind);
     if (r !== undefined) return r;
     return { [kind]: transform(n[kind], replace) };
