@@ -238,8 +238,10 @@ Options:
   --chunk-timeout-ms N    a chunk running longer is retried on another worker, default 300000
                           (env MB_CHUNK_TIMEOUT_MS)
   --max-attempts N        tries per chunk before the statement fails, default 3 (env MB_MAX_ATTEMPTS)
-  --cost-threshold N      auto mode splits only statements PostgreSQL estimates above this cost,
-                          default 500 (env MB_COST_THRESHOLD)
+  --cost-threshold N      auto mode splits only statements PostgreSQL estimates above this cost, and
+                          only when PostgreSQL's plan says a split pays (not too many groups, the split
+                          table not read through an index alone); 0 splits whatever can be split.
+                          Default 500 (env MB_COST_THRESHOLD)
   --replica-url URL    a streaming replica of --database-url chunks may also run on; repeatable
                        (env MB_REPLICA_URLS, comma-separated); checked every second, see /api/servers
   --max-replica-lag S  a replica whose replay lag is over S seconds gets no chunks, default 5

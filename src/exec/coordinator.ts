@@ -13,6 +13,7 @@ import { buildFinalQuery, CannotMerge, fieldRoles } from '../merge/final-query.t
 import { RAW_TEXT } from '../pg/raw-text.ts';
 import { fromPg, type SqlClient } from '../pg/sql-client.ts';
 import { mentionedNames } from '../plan/checks.ts';
+import { type ExplainNode, splitPaysOff } from '../plan/payoff.ts';
 import { planStatement } from '../plan/planner.ts';
 import type { DistributedPlan, ParallelPlan, UnionPlan } from '../plan/types.ts';
 import type { Ast } from '../sql/ast.ts';
@@ -123,11 +124,18 @@ export const DEFAULT_COST_THRESHOLD = 500;
 /** Above this many estimated result rows, a plan that needs a final statement runs whole instead. */
 const MAX_MERGE_ROWS = 200_000;
 
+/** PostgreSQL's estimate for the whole statement: total cost, result rows and its plan (absent when EXPLAIN failed). */
+interface CostEstimate {
+  cost: number;
+  rows: number;
+  plan?: ExplainNode;
+}
+
 /** How long a statement shape found too cheap to split runs whole without asking PostgreSQL again. */
 const CHEAP_TTL_MS = 10_000;
 
 export class Coordinator {
-  /** Statement shapes (by decision key) recently estimated far below the threshold. */
+  /** Statement shapes (by decision key) recently found to run whole: far below the threshold, or a split that does not pay. */
   private readonly cheap = new Map<string, { reason: string; until: number }>();
   private readonly pool: pg.Pool;
   private readonly catalog = new Catalog();
@@ -454,7 +462,7 @@ export class Coordinator {
     };
     // Outside a transaction block the estimate comes first, in autocommit: a statement too cheap to split
     // (most are) then costs one round trip, without a snapshot transaction, Describe or catalog.
-    let estimate: { cost: number; rows: number } | undefined;
+    let estimate: CostEstimate | undefined;
     if (mode === 'auto' && !inBlock) {
       try {
         estimate = await this.estimateCost(client, stmt, req.params ?? [], false);
@@ -483,9 +491,13 @@ export class Coordinator {
       );
       let cost: number | undefined;
       let estRows = 0;
+      let explained: ExplainNode | undefined;
       if (mode === 'auto') {
-        ({ cost, rows: estRows } =
-          estimate ?? (await this.estimateCost(client, stmt, req.params ?? [], true)));
+        ({
+          cost,
+          rows: estRows,
+          plan: explained,
+        } = estimate ?? (await this.estimateCost(client, stmt, req.params ?? [], true)));
         if (cost < threshold) {
           await abandon();
           return { ...none(tooCheap(cost)), description };
@@ -506,6 +518,19 @@ export class Coordinator {
           kind: 'passthrough',
           reason: `about ${Math.round(estRows)} result rows: merging them costs more than splitting saves`,
         };
+      }
+      // A cost threshold of 0 asks to split whatever can be split; otherwise PostgreSQL's own plan of the
+      // statement says whether block ranges and a merge can beat it.
+      if (mode === 'auto' && plan.kind === 'parallel' && threshold > 0 && explained) {
+        const reason = splitPaysOff(plan, explained);
+        if (reason) {
+          plan = { kind: 'passthrough', reason };
+          // Remembered like a statement too cheap to split: the same shape runs whole without planning.
+          if (session) {
+            if (this.cheap.size > 10_000) this.cheap.clear();
+            this.cheap.set(session.decisionKey, { reason, until: Date.now() + CHEAP_TTL_MS });
+          }
+        }
       }
       const summary = { ...planSummary(plan), ...(cost !== undefined ? { cost } : {}) };
       const planMs = performance.now() - t0;
@@ -531,7 +556,7 @@ export class Coordinator {
     stmt: Ast,
     params: (string | null)[],
     inTransaction: boolean,
-  ): Promise<{ cost: number; rows: number }> {
+  ): Promise<CostEstimate> {
     const explain = deparse({
       ExplainStmt: {
         query: stmt,
@@ -546,6 +571,7 @@ export class Coordinator {
       return {
         cost: Number(doc[0]?.Plan?.['Total Cost'] ?? 0),
         rows: Number(doc[0]?.Plan?.['Plan Rows'] ?? 0),
+        plan: doc[0]?.Plan,
       };
     } catch {
       if (inTransaction) await client.query('ROLLBACK TO SAVEPOINT mb_cost');
