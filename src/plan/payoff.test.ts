@@ -1,6 +1,6 @@
 // The payoff rules on PostgreSQL's plan shapes (EXPLAIN JSON as PostgreSQL 18 writes it for the TPC-H set).
 import { describe, expect, it } from 'vitest';
-import { type ExplainNode, estimatedGroups, MAX_SPLIT_GROUPS, splitPaysOff } from './payoff.ts';
+import { type ExplainNode, estimatedGroups, MAX_PARTIAL_GROUPS, splitPaysOff } from './payoff.ts';
 import type { ParallelPlan } from './types.ts';
 
 const scan = (type: string, relation: string, parent = 'Outer'): ExplainNode => ({
@@ -15,10 +15,14 @@ const agg = (rows: number, child: ExplainNode): ExplainNode => ({
   Plans: [child],
 });
 
-const plan = (strategy: 'ctid-range' | 'key-range', merge: 'aggregate' | 'rows'): ParallelPlan =>
+const plan = (strategy: 'ctid-range' | 'key-range', merge: 'aggregate' | 'rows', chunks = 4): ParallelPlan =>
   ({
     kind: 'parallel',
-    split: { table: { schema: 'public', name: 'lineitem' }, strategy },
+    split: {
+      table: { schema: 'public', name: 'lineitem' },
+      strategy,
+      chunks: Array.from({ length: chunks }, (_, index) => ({ index, lo: null, hi: null })),
+    },
     merge: { kind: merge },
   }) as unknown as ParallelPlan;
 
@@ -38,13 +42,19 @@ describe('splitPaysOff', () => {
     [
       'high-cardinality GROUP BY',
       plan('ctid-range', 'aggregate'),
-      agg(MAX_SPLIT_GROUPS + 1, scan('Seq Scan', 'lineitem')),
-      /estimates 10001 groups/,
+      agg(MAX_PARTIAL_GROUPS / 4 + 1, scan('Seq Scan', 'lineitem')),
+      /estimates 5001 groups: shipping and merging them from 4 chunks/,
+    ],
+    [
+      'the same groups in fewer chunks',
+      plan('ctid-range', 'aggregate', 2),
+      agg(MAX_PARTIAL_GROUPS / 4 + 1, scan('Seq Scan', 'lineitem')),
+      null,
     ],
     [
       'many groups do not matter to a rows merge',
       plan('ctid-range', 'rows'),
-      agg(MAX_SPLIT_GROUPS * 10, scan('Seq Scan', 'lineitem')),
+      agg(MAX_PARTIAL_GROUPS * 10, scan('Seq Scan', 'lineitem')),
       null,
     ],
     [

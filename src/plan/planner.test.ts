@@ -210,6 +210,20 @@ describe('planStatement: parallel plans', () => {
     expect(p.shardSql).toMatch(/sum\(x\).*count\(x\)/);
   });
 
+  it.each<[string, number[], string[]]>([
+    // Output types known not collatable: no per-row pg_collation_for helper in the shards.
+    ['SELECT x, g FROM big ORDER BY x DESC, g LIMIT 10', [1700, 23], ['target', 'target', 'sort', 'sort']],
+    // Unknown output types (or a text key): the helper stays.
+    ['SELECT x, g FROM big ORDER BY x LIMIT 10', [], ['target', 'target', 'sort', 'collation']],
+    ['SELECT name FROM small ORDER BY name LIMIT 3', [25], ['target', 'sort', 'collation']],
+  ])('%s: sort keys get a collation helper only when their type may have one', (sql, resultTypes, kinds) => {
+    const stmt = (parseSql(sql)[0] as { stmt: unknown }).stmt;
+    const p = planStatement({ stmt, catalog, resultTypes, paramTypes: [], chunks: 2 });
+    if (p.kind !== 'parallel') throw new Error(`expected parallel: ${JSON.stringify(p)}`);
+    expect(p.merge.columns.map((c) => c.kind)).toEqual(kinds);
+    expect(p.shardSql.includes('pg_collation_for')).toBe(kinds.includes('collation'));
+  });
+
   it('count(DISTINCT g) splits on the value ranges of g from its histogram', () => {
     const p = plan('SELECT count(DISTINCT g) FROM big', 3);
     if (p.kind !== 'parallel') throw new Error('expected parallel');

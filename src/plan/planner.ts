@@ -106,7 +106,7 @@ export function planStatement(input: PlanInput): DistributedPlan {
     ? rewriteAggregate(sel, scope, catalog, input.resultTypes, input.stmt.SelectStmt.withClause)
     : isUnion
       ? rewriteUnion(sel, input.resultTypes, input.resultNames ?? [])
-      : rewriteRows(sel);
+      : rewriteRows(sel, input.resultTypes);
   if (typeof rewrite === 'string') return passthrough(rewrite);
 
   const paramTypes = input.paramTypes.map((oid) => catalog.typeName(oid));

@@ -9,6 +9,7 @@ import {
   funcCall,
   op,
   resTarget,
+  sameNode,
 } from '../sql/ast.ts';
 import { FINAL_REL } from './aggregate.ts';
 import type { HelperColumn, MergeSpec } from './types.ts';
@@ -27,7 +28,11 @@ function constInt(n: Ast): number | null | undefined {
   return undefined;
 }
 
-export function rewriteRows(sel: Ast): RowsRewrite | string {
+/**
+ * @param resultTypes the statement's output column types: a sort key that is an output column of a type
+ *   without collation needs no collation helper (computing one costs a text cast per row of each chunk)
+ */
+export function rewriteRows(sel: Ast, resultTypes: readonly number[] = []): RowsRewrite | string {
   if (sel.limitOption === 'LIMIT_OPTION_WITH_TIES') return 'FETCH FIRST ... WITH TIES';
   const distinct = sel.distinctClause as Ast[] | undefined;
   if (distinct && !(distinct.length === 1 && Object.keys(distinct[0]).length === 0)) return 'DISTINCT ON';
@@ -50,6 +55,10 @@ export function rewriteRows(sel: Ast): RowsRewrite | string {
       const alias = names?.length === 1 ? targets.find((t) => t.ResTarget?.name === names[0]) : undefined;
       if (alias) expr = alias.ResTarget.val;
     }
+    // The output column the key equals, when its type is known (with * the positions are not).
+    const output = hasStar ? -1 : targets.findIndex((t) => sameNode(t.ResTarget.val, expr));
+    const keyType = output >= 0 ? resultTypes[output] : undefined;
+    const needsCollation = keyType === undefined || !NOT_COLLATABLE.has(keyType);
     const collationHelper = (e: Ast, of: number): void => {
       shardTargets.push(
         resTarget(
@@ -70,13 +79,14 @@ export function rewriteRows(sel: Ast): RowsRewrite | string {
       // With DISTINCT, ORDER BY expressions are output columns: the final query orders by that column.
       const at = targets.findIndex((t) => fingerprintNode(t.ResTarget.val) === fingerprintNode(expr));
       if (at < 0 || hasStar) return 'ORDER BY expression not in the DISTINCT select list';
-      if (!columns.some((c) => c.kind === 'collation' && c.of === at)) collationHelper(expr, at);
+      if (needsCollation && !columns.some((c) => c.kind === 'collation' && c.of === at))
+        collationHelper(expr, at);
       finalSort.push({ SortBy: { ...s.SortBy, node: colRef(FINAL_REL, `__mb_t${at + 1}`) } });
       continue;
     }
     shardTargets.push(resTarget(clone(expr), `__mb_s${k + 1}`));
     columns.push({ kind: 'sort', index: k });
-    collationHelper(expr, columns.length - 1);
+    if (needsCollation) collationHelper(expr, columns.length - 1);
     finalSort.push({ SortBy: { ...s.SortBy, node: colRef(FINAL_REL, `__mb_s${k + 1}`) } });
   }
 
