@@ -6,7 +6,7 @@ import { DnsDiscovery, type DnsWorkersOptions } from '../cluster/dns-discovery.t
 import { DEFAULT_HEALTH_INTERVAL_MS, HealthChecker } from '../cluster/health.ts';
 import { type LocalFleet, startLocalFleet } from '../cluster/local-fleet.ts';
 import { DEFAULT_WORKER_CONCURRENCY, WorkerRegistry } from '../cluster/registry.ts';
-import { DEFAULT_MAX_REPLICA_LAG_MS, ServerSet } from '../cluster/servers.ts';
+import { DEFAULT_MAX_REPLICA_LAG_MS, ServerSet, withoutPassword } from '../cluster/servers.ts';
 import { Coordinator } from '../exec/coordinator.ts';
 import { CONSISTENCIES, type Consistency } from '../exec/placement.ts';
 import {
@@ -424,12 +424,4 @@ function workerUrl(text: string): string {
 }
 
 /** A database URL without its password, for printing. */
-export function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(database URL)';
-  }
-}
+export const redact = withoutPassword;
