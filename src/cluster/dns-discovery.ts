@@ -2,6 +2,7 @@
 import dns from 'node:dns';
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
+import { FixedRate, withTimeout } from './periodic.ts';
 import type { WorkerRegistry, WorkerSpec } from './registry.ts';
 import type { WorkerInfo } from './types.ts';
 
@@ -141,8 +142,7 @@ export class DnsDiscovery {
   private readonly log: Logger;
   private readonly resolve: ResolveAddresses;
   private readonly timeoutMs: number;
-  private timer: NodeJS.Timeout | null = null;
-  private running = false;
+  private readonly loop: FixedRate;
   private stopped = false;
   private current: Promise<void> | null = null;
   /** Failed lookups in a row (the first is a warning, the recovery an info line). */
@@ -159,21 +159,19 @@ export class DnsDiscovery {
     // A lookup must not outlast the interval by much; c-ares' default (5 s, 4 tries) would.
     this.timeoutMs = Math.min(5000, Math.max(500, this.refreshMs));
     this.resolve = opts.resolve ?? addressResolver(opts.server, Math.ceil(this.timeoutMs / 3));
+    // Lookups start every `refreshMs` (fixed rate: a slow lookup does not stretch the period).
+    this.loop = new FixedRate(this.refreshMs, () => this.refresh());
   }
 
   /** Starts the periodic lookups (the first one after `refreshMs`). */
   start(): void {
-    if (this.running || this.stopped) return;
-    this.running = true;
-    this.schedule(this.refreshMs);
+    if (!this.stopped) this.loop.start();
   }
 
   /** Stops the lookups; resolves when the one in progress, if any, has been applied. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.running = false;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.loop.stop();
     await this.current;
   }
 
@@ -188,7 +186,11 @@ export class DnsDiscovery {
   private async refreshOnce(): Promise<void> {
     let addresses: string[];
     try {
-      addresses = await withTimeout(this.resolve(this.name), this.timeoutMs);
+      addresses = await withTimeout(
+        this.resolve(this.name),
+        this.timeoutMs,
+        `no DNS answer within ${this.timeoutMs} ms`,
+      );
     } catch (err) {
       if (this.failures++ === 0)
         this.log.warn({ err }, 'DNS lookup of the workers failed; keeping the workers found before');
@@ -216,26 +218,4 @@ export class DnsDiscovery {
     for (const id of plan.conflicts)
       this.log.debug({ worker: id }, 'address in DNS belongs to a worker of another source; left alone');
   }
-
-  /** Lookups start every `refreshMs` (fixed rate: a slow lookup does not stretch the period). */
-  private schedule(delay: number): void {
-    if (!this.running) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      const started = performance.now();
-      void this.refresh().finally(() =>
-        this.schedule(Math.max(0, this.refreshMs - (performance.now() - started))),
-      );
-    }, delay);
-    // Discovery alone must not keep a process alive.
-    this.timer.unref();
-  }
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no DNS answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,6 +1,7 @@
 // Active health checks: GET /readyz on every worker every few seconds; misses take it out of the rotation.
 import http from 'node:http';
 import type { Logger } from 'pino';
+import { FixedRate } from './periodic.ts';
 import type { WorkerRegistry } from './registry.ts';
 
 export const DEFAULT_HEALTH_INTERVAL_MS = 2000;
@@ -46,7 +47,8 @@ export class HealthChecker {
   private readonly forgetAfterMs: number;
   private readonly registry: WorkerRegistry;
   private readonly log: Logger;
-  private timer: NodeJS.Timeout | null = null;
+  /** Rounds start every `intervalMs` (fixed rate: a slow check does not stretch the period). */
+  private readonly loop: FixedRate;
   private running = false;
   private stopped = false;
   /** Checks in progress by worker id, so one worker is never checked twice at once. */
@@ -66,6 +68,11 @@ export class HealthChecker {
     this.firstTimeoutMs = Math.max(this.timeoutMs, FIRST_CHECK_TIMEOUT_MS);
     this.misses = opts.misses ?? 2;
     this.forgetAfterMs = opts.forgetAfterMs ?? DEFAULT_FORGET_AFTER_MS;
+    this.loop = new FixedRate(
+      this.intervalMs,
+      () => this.checkAll().catch((err: unknown) => this.log.error({ err }, 'health check round failed')),
+      (ms) => this.log.warn({ ms: Math.round(ms) }, 'health check round overran'),
+    );
   }
 
   /** Starts the periodic rounds (the first one after `intervalMs`) and checks joining workers at once. */
@@ -73,7 +80,7 @@ export class HealthChecker {
     if (this.running || this.stopped) return;
     this.running = true;
     this.registry.on('joined', this.onJoined);
-    this.schedule();
+    this.loop.start();
   }
 
   /** Stops the rounds and cancels checks in progress; resolves when none is left. */
@@ -81,8 +88,7 @@ export class HealthChecker {
     this.stopped = true;
     this.running = false;
     this.registry.off('joined', this.onJoined);
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.loop.stop();
     this.aborter.abort();
     await Promise.allSettled([...this.inProgress.values()]);
   }
@@ -125,24 +131,6 @@ export class HealthChecker {
     } catch (err) {
       this.log.error({ err, worker: id }, 'health check failed unexpectedly');
     }
-  }
-
-  /** Rounds start every `intervalMs` (fixed rate: a slow check does not stretch the period). */
-  private schedule(delay = this.intervalMs): void {
-    if (!this.running) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      const started = performance.now();
-      void this.checkAll()
-        .catch((err: unknown) => this.log.error({ err }, 'health check round failed'))
-        .finally(() => {
-          const took = performance.now() - started;
-          if (took > this.intervalMs) this.log.warn({ ms: Math.round(took) }, 'health check round overran');
-          this.schedule(Math.max(0, this.intervalMs - took));
-        });
-    }, delay);
-    // Health checks alone must not keep a process alive.
-    this.timer.unref();
   }
 }
 

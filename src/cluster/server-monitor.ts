@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { RAW_TEXT } from '../pg/raw-text.ts';
 import { parseLsn } from './lsn.ts';
+import { withTimeout } from './periodic.ts';
 
 /** What one check of a server saw. */
 export interface ServerSample {
@@ -43,17 +44,11 @@ export class ServerProbe {
   ) {}
 
   async check(): Promise<ServerSample> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
-    });
     try {
-      return await Promise.race([this.sample(), timeout]);
+      return await withTimeout(this.sample(), this.timeoutMs, `no answer within ${this.timeoutMs} ms`);
     } catch (err) {
       this.drop();
       throw err;
-    } finally {
-      clearTimeout(timer);
     }
   }
 

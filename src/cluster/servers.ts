@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { RAW_TEXT } from '../pg/raw-text.ts';
 import { formatLsn, insertEnd, parseLsn } from './lsn.ts';
+import { FixedRate } from './periodic.ts';
 import type { ServerInfo, ServerRole, ServerState } from './server-info.ts';
 import { ServerProbe, type ServerSample } from './server-monitor.ts';
 
@@ -68,7 +69,8 @@ export class ServerSet {
   private readonly log: Logger;
   /** Connections to the primary for statement start positions. */
   private readonly primaryPool: pg.Pool | null;
-  private timer: NodeJS.Timeout | null = null;
+  /** Rounds of checks every `intervalMs` (fixed rate). */
+  private readonly loop: FixedRate;
   private round: Promise<void> | null = null;
   private stopped = false;
   private rr = 0;
@@ -79,6 +81,7 @@ export class ServerSet {
     this.log = opts.logger.child({ component: 'servers' });
     this.maxLagMs = opts.maxLagMs ?? DEFAULT_MAX_REPLICA_LAG_MS;
     this.intervalMs = opts.intervalMs ?? DEFAULT_SERVER_CHECK_MS;
+    this.loop = new FixedRate(this.intervalMs, () => this.checkAll());
     const replicas = opts.replicaUrls ?? [];
     const timeout = Math.max(250, Math.min(2000, this.intervalMs));
     const member = (id: string, role: ServerRole, url: string): Member => ({
@@ -125,20 +128,12 @@ export class ServerSet {
       if (row?.s) this.walSegmentSize = Number(row.s);
     }
     await this.checkAll();
-    const tick = (): void => {
-      this.timer = setTimeout(() => {
-        void this.checkAll().finally(() => {
-          if (!this.stopped) tick();
-        });
-      }, this.intervalMs);
-      this.timer.unref();
-    };
-    tick();
+    if (!this.stopped) this.loop.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.loop.stop();
     await this.round?.catch(() => {});
     for (const m of this.members) {
       await m.probe?.close();
