@@ -452,12 +452,15 @@ export class Coordinator {
       pooled?.release();
     };
     const threshold = this.opts.costThreshold ?? DEFAULT_COST_THRESHOLD;
+    /** The session's statements of this shape run whole for a while without being planned. */
+    const remember = (reason: string) => {
+      if (!session) return;
+      if (this.cheap.size > 10_000) this.cheap.clear();
+      this.cheap.set(session.decisionKey, { reason, until: Date.now() + CHEAP_TTL_MS });
+    };
     const tooCheap = (cost: number) => {
       const reason = `estimated cost ${cost} is below the split threshold`;
-      if (session && cost < threshold / 4) {
-        if (this.cheap.size > 10_000) this.cheap.clear();
-        this.cheap.set(session.decisionKey, { reason, until: Date.now() + CHEAP_TTL_MS });
-      }
+      if (cost < threshold / 4) remember(reason);
       return reason;
     };
     // Outside a transaction block the estimate comes first, in autocommit: a statement too cheap to split
@@ -525,11 +528,7 @@ export class Coordinator {
         const reason = splitPaysOff(plan, explained);
         if (reason) {
           plan = { kind: 'passthrough', reason };
-          // Remembered like a statement too cheap to split: the same shape runs whole without planning.
-          if (session) {
-            if (this.cheap.size > 10_000) this.cheap.clear();
-            this.cheap.set(session.decisionKey, { reason, until: Date.now() + CHEAP_TTL_MS });
-          }
+          remember(reason);
         }
       }
       const summary = { ...planSummary(plan), ...(cost !== undefined ? { cost } : {}) };
