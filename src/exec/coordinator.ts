@@ -26,6 +26,7 @@ import { type Consistency, pinnedPlacement, spreadPlacement } from './placement.
 import { openReplicaHost, type ReplicaHost, replicaBroke } from './replica-host.ts';
 import { Scheduler, type SchedulerOptions } from './scheduler.ts';
 import type { ChunkPlacement } from './scheduler-state.ts';
+import { shardSettings } from './shard-settings.ts';
 import { planSummary } from './summary.ts';
 import type { WorkerRef } from './worker-client.ts';
 
@@ -760,28 +761,8 @@ export class Coordinator {
   }
 }
 
-/**
- * Shards print floats exactly (extra_float_digits 3) when a final statement reads them back; rows that go
- * to the client as the shards print them keep the session's own setting.
- */
-function shardSettings(settings: Record<string, string>, plan: ParallelPlan): Record<string, string> {
-  const out = { ...settings, lock_timeout: SHARD_LOCK_TIMEOUT };
-  if (
-    !plan.merge.final &&
-    settings.extra_float_digits !== undefined &&
-    Number(settings.extra_float_digits) < 1
-  )
-    return out;
-  return { ...out, extra_float_digits: '3' };
-}
-
 /** lock_not_available: a shard gave up waiting for its table lock. */
 const LOCK_NOT_AVAILABLE = '55P03';
-/**
- * The statement's connection already holds its tables' locks, so a shard only waits for a lock when DDL is
- * queued between them (a wait cycle PostgreSQL cannot see): give up soon and run the statement whole.
- */
-const SHARD_LOCK_TIMEOUT = '1s';
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 

@@ -106,8 +106,8 @@ async function awaitReplay(client: pg.PoolClient, minLsn: string, check: () => v
 }
 
 /**
- * The shard statement as one extended-protocol query (unnamed statement, Execute without a row limit, so
- * PostgreSQL may still use its parallel workers), rows forwarded as they arrive. When the HTTP reader falls
+ * The shard statement as one extended-protocol query (unnamed statement, Execute without a row limit),
+ * rows forwarded as they arrive. When the HTTP reader falls
  * behind, the PostgreSQL socket is paused, so PostgreSQL itself waits (ClientWrite) and memory stays bounded.
  */
 function streamShardQuery(ctx: ChunkRunContext, req: ChunkRequest): Promise<number> {
