@@ -17,16 +17,18 @@ export async function machineInfo(databaseUrl: string): Promise<MachineInfo> {
   client.on('error', () => {});
   await client.connect();
   try {
-    const version =
-      (await client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0]?.v ??
-      'unknown';
+    const row = (
+      await client.query<{ v: string; b: string }>(
+        `SELECT current_setting('server_version') AS v, current_setting('shared_buffers') AS b`,
+      )
+    ).rows[0];
     return {
       cores: os.availableParallelism(),
       cpu: os.cpus()[0]?.model.trim() ?? 'unknown',
       memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
       os: `${os.type()} ${os.release()} ${os.arch()}`,
       node: process.version,
-      postgres: `PostgreSQL ${version}`,
+      postgres: `PostgreSQL ${row?.v ?? 'unknown'} (shared_buffers ${row?.b ?? 'unknown'})`,
     };
   } finally {
     await client.end().catch(() => {});

@@ -1,11 +1,17 @@
 // `mini-balancer bench`: TPC-H side by side with PostgreSQL serial and parallel, and the gateway's proxy overhead.
+import os from 'node:os';
 import pg from 'pg';
 import { runProxyOverhead } from '../bench/proxy-overhead.ts';
 import { runTpchBench } from '../bench/tpch-bench.ts';
 import { BENCH_QUERY_SET, type BenchQuery } from '../bench/tpch-query-set.ts';
 import type { QueryMode } from '../exec/api.ts';
 import { CONSISTENCIES, type Consistency } from '../exec/placement.ts';
-import { type EmbeddedPostgresHandle, startEmbeddedPostgres, withDatabase } from '../pg/embedded.ts';
+import {
+  type EmbeddedPostgresHandle,
+  recommendedSharedBuffers,
+  startEmbeddedPostgres,
+  withDatabase,
+} from '../pg/embedded.ts';
 import { releaseExitHooks } from '../pg/exit-hooks.ts';
 import {
   boundedStep,
@@ -128,7 +134,11 @@ export async function runBench(args: string[]): Promise<void> {
   if (databaseUrl === undefined) {
     const dataDir = flagOrEnv(str(flags['data-dir']), 'MB_BENCH_DATA_DIR', '.mini-balancer/bench') as string;
     process.stdout.write(`starting PostgreSQL in ${dataDir}\n`);
-    embedded = await startEmbeddedPostgres({ dataDir: `${dataDir}/pgdata`, persistent: true });
+    embedded = await startEmbeddedPostgres({
+      dataDir: `${dataDir}/pgdata`,
+      persistent: true,
+      settings: { shared_buffers: recommendedSharedBuffers(os.totalmem()) },
+    });
     databaseUrl = withDatabase(embedded.url, BENCH_DATABASE);
   }
   try {
@@ -238,7 +248,8 @@ Options:
   --pgbench-scale N    pgbench scale factor, default 10
   --pgbench-clients N  pgbench clients (-c), default 8
   --pgbench-threads N  pgbench threads (-j), default 2
-  --data-dir DIR       embedded PostgreSQL location, default .mini-balancer/bench (env MB_BENCH_DATA_DIR)
+  --data-dir DIR       embedded PostgreSQL location, default .mini-balancer/bench (env MB_BENCH_DATA_DIR);
+                       it runs with shared_buffers at a quarter of the memory (128 MB to 8 GB)
   --database-url URL   use this database instead of the embedded one (env MB_DATABASE_URL)
   --replica-url URL    a streaming replica of the database; repeatable (env MB_REPLICA_URLS, comma-separated)
   --consistency MODE   the server series' consistency, spread (default: one statement over the servers)

@@ -87,6 +87,16 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   };
 }
 
+/**
+ * PostgreSQL's usual advice for a dedicated server: a quarter of the memory for shared_buffers (here at
+ * least 128 MB, PostgreSQL's default, and at most 8 GB). The default alone keeps a table of a few hundred
+ * MB out of the buffer cache, so every scan copies it in again through the I/O workers.
+ */
+export function recommendedSharedBuffers(totalBytes: number): string {
+  const mb = Math.floor(totalBytes / 4 / 2 ** 20);
+  return `${Math.max(128, Math.min(8192, mb))}MB`;
+}
+
 /** The same URL pointing at another database of the same server. */
 export function withDatabase(url: string, database: string): string {
   const u = new URL(url);
