@@ -13,7 +13,7 @@ import { buildFinalQuery, CannotMerge, fieldRoles } from '../merge/final-query.t
 import { RAW_TEXT } from '../pg/raw-text.ts';
 import { fromPg, type SqlClient } from '../pg/sql-client.ts';
 import { mentionedNames } from '../plan/checks.ts';
-import { type ExplainNode, splitPaysOff } from '../plan/payoff.ts';
+import { type ExplainNode, readsRangeByIndex, splitPaysOff } from '../plan/payoff.ts';
 import { planStatement } from '../plan/planner.ts';
 import type { DistributedPlan, ParallelPlan, UnionPlan } from '../plan/types.ts';
 import type { Ast } from '../sql/ast.ts';
@@ -438,6 +438,10 @@ export class Coordinator {
       return none('the SQL parser rejected the statement (PostgreSQL reports the error)');
     }
     if (!stmt.SelectStmt) return none(`${Object.keys(stmt)[0]} is not a SELECT`);
+    // Sessions remember "runs whole" by statement shape (see precheck), HTTP statements by their text.
+    const decisionKey = session?.decisionKey ?? `sql:${req.sql}`;
+    const remembered = session ? undefined : this.cheap.get(decisionKey);
+    if (mode === 'auto' && remembered && remembered.until > Date.now()) return none(remembered.reason);
     const workers = this.fleet.available().length;
     if (workers === 0) return none('no workers available');
     const pooled = session ? undefined : await this.pool.connect();
@@ -455,9 +459,8 @@ export class Coordinator {
     const threshold = this.opts.costThreshold ?? DEFAULT_COST_THRESHOLD;
     /** The session's statements of this shape run whole for a while without being planned. */
     const remember = (reason: string) => {
-      if (!session) return;
       if (this.cheap.size > 10_000) this.cheap.clear();
-      this.cheap.set(session.decisionKey, { reason, until: Date.now() + CHEAP_TTL_MS });
+      this.cheap.set(decisionKey, { reason, until: Date.now() + CHEAP_TTL_MS });
     };
     const tooCheap = (cost: number) => {
       const reason = `estimated cost ${cost} is below the split threshold`;
@@ -508,7 +511,7 @@ export class Coordinator {
         }
       }
       const chunks = req.chunks ?? this.opts.defaultChunks ?? { workers };
-      let plan = planStatement({
+      const planInput = {
         stmt,
         catalog: view,
         resultTypes: description.fields.map((f) => f.typeOid),
@@ -516,7 +519,11 @@ export class Coordinator {
         paramTypes: description.paramTypes,
         chunks,
         ...(session?.fixedOrderOnly ? { fixedOrderOnly: true } : {}),
-      });
+      };
+      // Forced splits (mode parallel, or no cost threshold) keep groups whole per chunk whenever they can;
+      // auto mode does only when partial groups would be too many to merge (below).
+      const forced = mode === 'parallel' || threshold === 0;
+      let plan = planStatement({ ...planInput, ...(forced ? { groupKeySplit: true } : {}) });
       if (mode === 'auto' && plan.kind === 'parallel' && plan.merge.final && estRows > MAX_MERGE_ROWS) {
         plan = {
           kind: 'passthrough',
@@ -526,10 +533,24 @@ export class Coordinator {
       // A cost threshold of 0 asks to split whatever can be split; otherwise PostgreSQL's own plan of the
       // statement says whether block ranges and a merge can beat it.
       if (mode === 'auto' && plan.kind === 'parallel' && threshold > 0 && explained) {
-        const reason = splitPaysOff(plan, explained);
-        if (reason) {
-          plan = { kind: 'passthrough', reason };
-          remember(reason);
+        let no = splitPaysOff(plan, explained);
+        if (no?.rule === 'many groups') {
+          // Split on a group key instead, so no partial groups travel, if the chunks read their key ranges
+          // through an index.
+          const alt = planStatement({ ...planInput, groupKeySplit: true });
+          if (
+            alt.kind === 'parallel' &&
+            alt.merge.kind === 'rows' &&
+            !(alt.merge.final && estRows > MAX_MERGE_ROWS) &&
+            (await this.chunkReadsByIndex(client, alt, req.params ?? []))
+          ) {
+            plan = alt;
+            no = null;
+          }
+        }
+        if (no) {
+          plan = { kind: 'passthrough', reason: no.reason };
+          remember(no.reason);
         }
       }
       const summary = { ...planSummary(plan), ...(cost !== undefined ? { cost } : {}) };
@@ -543,6 +564,31 @@ export class Coordinator {
     } catch (err) {
       await abandon().catch(() => pooled?.release());
       throw err;
+    }
+  }
+
+  /**
+   * Whether a middle chunk's plan pays (see `readsRangeByIndex`): EXPLAIN of the shard statement with that
+   * chunk's bounds, in a savepoint of the planning transaction.
+   */
+  private async chunkReadsByIndex(
+    client: SqlClient,
+    plan: ParallelPlan,
+    params: (string | null)[],
+  ): Promise<boolean> {
+    const chunk = plan.split.chunks[Math.floor(plan.split.chunks.length / 2)];
+    if (!chunk) return false;
+    const values = [...plan.shardParams.user.map((k) => params[k - 1] ?? null), chunk.lo, chunk.hi];
+    await client.query('SAVEPOINT mb_chunk');
+    try {
+      const res = await client.query({ text: `EXPLAIN (FORMAT JSON) ${plan.shardSql}`, values });
+      await client.query('RELEASE SAVEPOINT mb_chunk');
+      const doc = JSON.parse(String(res.rows[0]?.['QUERY PLAN'] ?? '[]'));
+      const alias = plan.split.ref[plan.split.ref.length - 1] ?? plan.split.table.name;
+      return readsRangeByIndex(doc[0]?.Plan ?? {}, plan.split.table.name, alias);
+    } catch {
+      await client.query('ROLLBACK TO SAVEPOINT mb_chunk');
+      return false;
     }
   }
 

@@ -105,7 +105,7 @@ const TYPE_CLASS: Record<number, ArgClass> = {
 };
 
 /** Resolves GROUP BY items (ordinals, output names) to the expressions they stand for. */
-function groupExpressions(sel: Ast, scope: Scope): Ast[] | string {
+export function groupExpressions(sel: Ast, scope: Scope): Ast[] | string {
   const targets: Ast[] = sel.targetList ?? [];
   const out: Ast[] = [];
   for (const g of sel.groupClause ?? []) {

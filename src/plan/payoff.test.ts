@@ -1,6 +1,13 @@
 // The payoff rules on PostgreSQL's plan shapes (EXPLAIN JSON as PostgreSQL 18 writes it for the TPC-H set).
 import { describe, expect, it } from 'vitest';
-import { type ExplainNode, estimatedGroups, MAX_PARTIAL_GROUPS, splitPaysOff } from './payoff.ts';
+import {
+  type ExplainNode,
+  estimatedGroups,
+  MAX_PARTIAL_GROUPS,
+  MIN_SPLIT_PAGES,
+  readsRangeByIndex,
+  splitPaysOff,
+} from './payoff.ts';
 import type { ParallelPlan } from './types.ts';
 
 const scan = (type: string, relation: string, parent = 'Outer'): ExplainNode => ({
@@ -15,11 +22,16 @@ const agg = (rows: number, child: ExplainNode): ExplainNode => ({
   Plans: [child],
 });
 
-const plan = (strategy: 'ctid-range' | 'key-range', merge: 'aggregate' | 'rows', chunks = 4): ParallelPlan =>
+const plan = (
+  strategy: 'ctid-range' | 'key-range',
+  merge: 'aggregate' | 'rows',
+  chunks = 4,
+  pages?: number,
+): ParallelPlan =>
   ({
     kind: 'parallel',
     split: {
-      table: { schema: 'public', name: 'lineitem' },
+      table: { schema: 'public', name: 'lineitem', ...(pages === undefined ? {} : { pages }) },
       strategy,
       chunks: Array.from({ length: chunks }, (_, index) => ({ index, lo: null, hi: null })),
     },
@@ -94,7 +106,21 @@ describe('splitPaysOff', () => {
       null,
     ],
   ])('%s', (_name, p, explained, reason) => {
-    const got = splitPaysOff(p, explained);
+    const got = splitPaysOff(p, explained)?.reason ?? null;
+    if (reason === null) expect(got).toBeNull();
+    else expect(got).toMatch(reason);
+  });
+});
+
+describe('splitPaysOff: table size', () => {
+  const seq = agg(1, scan('Seq Scan', 'lineitem'));
+  it.each([
+    ['no page count: judged on the plan alone', undefined, null],
+    ['a table below 8 MB runs whole', MIN_SPLIT_PAGES - 1, /fewer than 1024/],
+    ['an empty table runs whole', 0, /has 0 pages/],
+    ['a table of 8 MB may split', MIN_SPLIT_PAGES, null],
+  ])('%s', (_name, pages, reason) => {
+    const got = splitPaysOff(plan('ctid-range', 'aggregate', 4, pages), seq)?.reason ?? null;
     if (reason === null) expect(got).toBeNull();
     else expect(got).toMatch(reason);
   });
@@ -118,5 +144,64 @@ describe('estimatedGroups', () => {
 
   it('is null without an aggregate', () => {
     expect(estimatedGroups(scan('Seq Scan', 'lineitem'))).toBeNull();
+  });
+});
+
+describe('readsRangeByIndex: a chunk of a group-key split pays', () => {
+  const at = (type: string, relation: string, cost: number, alias = relation): ExplainNode => ({
+    ...scan(type, relation),
+    Alias: alias,
+    'Total Cost': cost,
+  });
+  const node = (type: string, ...plans: ExplainNode[]): ExplainNode => ({ 'Node Type': type, Plans: plans });
+  it.each<[string, ExplainNode, boolean]>([
+    // GROUP BY l_orderkey ... LIMIT 20 over one key range: the primary key's index reads just the range.
+    [
+      'the range through the index, nothing else',
+      node('Limit', node('Sort', agg(1, at('Index Scan', 'lineitem', 228_275)))),
+      true,
+    ],
+    ['a bitmap scan of the range', agg(1, at('Bitmap Heap Scan', 'lineitem', 90_000)), true],
+    // PostgreSQL scans the range sequentially: every chunk reads the whole table.
+    ['the range by a sequential scan', agg(1, at('Seq Scan', 'lineitem', 200_000)), false],
+    [
+      'a small table read whole beside the range',
+      agg(
+        1,
+        node('Hash Join', at('Index Scan', 'orders', 7_000), node('Hash', at('Seq Scan', 'customer', 5_000))),
+      ),
+      true,
+    ],
+    // TPC-H Q18 split on o_orderkey: its IN subquery aggregates all of lineitem in every chunk.
+    [
+      'a whole table aggregated in every chunk',
+      node(
+        'Nested Loop',
+        node(
+          'Merge Join',
+          at('Index Scan', 'orders', 7_665),
+          agg(129_996, at('Index Scan', 'lineitem', 415_986, 'lineitem_1')),
+        ),
+        { ...at('Index Scan', 'lineitem', 3.4), 'Parent Relationship': 'Inner' },
+      ),
+      false,
+    ],
+    // Index lookups per row of the range scale with the range: they do not count against it.
+    [
+      'index lookups from the range',
+      node('Nested Loop', at('Index Scan', 'orders', 7_665), {
+        ...at('Index Scan', 'lineitem', 50),
+        'Parent Relationship': 'Inner',
+      }),
+      true,
+    ],
+    [
+      'the split table under another alias only',
+      agg(1, at('Index Scan', 'orders', 7_000, 'orders_1')),
+      false,
+    ],
+  ])('%s', (_name, chunkPlan, pays) => {
+    const relation = JSON.stringify(chunkPlan).includes('"orders"') ? 'orders' : 'lineitem';
+    expect(readsRangeByIndex(chunkPlan, relation, relation)).toBe(pays);
   });
 });

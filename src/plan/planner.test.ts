@@ -105,9 +105,11 @@ const catalog: CatalogView = {
   bounds: (oid, column) =>
     oid === 1 && column === 'g'
       ? { points: ['1', '10', '20', '30', '40'], sorted: true }
-      : oid === 3
-        ? { points: ['100', '1'], sorted: false }
-        : undefined,
+      : oid === 1 && column === 'id'
+        ? { points: ['1', '25000', '50000', '75000', '100000'], sorted: true }
+        : oid === 3
+          ? { points: ['100', '1'], sorted: false }
+          : undefined,
   typeName: () => ['pg_catalog', 'int4'],
 };
 
@@ -244,5 +246,65 @@ describe('planStatement: parallel plans', () => {
     expect(p.shardParams.user).toEqual([2]);
     expect(p.shardSql).toContain('$1');
     expect(p.shardSql).toMatch(/ctid >= CAST\(\$2 AS pg_catalog\.tid\)/);
+  });
+});
+
+describe('planStatement: groups whole per chunk (groupKeySplit)', () => {
+  const grouped = (sql: string, groupKeySplit = true) => {
+    const stmt = (parseSql(sql)[0] as { stmt: unknown }).stmt;
+    return planStatement({ stmt, catalog, resultTypes: [], paramTypes: [], chunks: 4, groupKeySplit });
+  };
+
+  it.each<[string, string | null]>([
+    // A primary-key group column: key ranges on it, the shards run the statement as it is.
+    ['SELECT id, count(*) FROM big GROUP BY id ORDER BY count(*) DESC, id LIMIT 5', 'id'],
+    ['SELECT b.id, sum(b.x) FROM big b JOIN small s ON s.id = b.g GROUP BY b.id HAVING sum(b.x) > 0', 'id'],
+    // Aggregates no partial state can carry are fine: each group is computed whole.
+    ['SELECT id, percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM big GROUP BY id', 'id'],
+    ['SELECT id, count(DISTINCT g), count(DISTINCT x) FROM big GROUP BY id', 'id'],
+    // The group column of the largest table is chosen; small has no statistics to range over anyway.
+    ['SELECT s.id, b.id, count(*) FROM big b JOIN small s ON s.id = b.g GROUP BY s.id, b.id', 'id'],
+    // No index leads with g: partial aggregates over block ranges as usual.
+    ['SELECT g, count(*) FROM big GROUP BY g', null],
+    // One group in all: nothing to keep whole.
+    ['SELECT count(*) FROM big', null],
+  ])('%s', (sql, key) => {
+    const p = grouped(sql);
+    if (p.kind !== 'parallel') throw new Error(`not split: ${JSON.stringify(p)}`);
+    if (key === null) {
+      expect(p.split.strategy).toBe('ctid-range');
+      expect(p.merge.kind).toBe('aggregate');
+      return;
+    }
+    expect(p.split).toMatchObject({ table: { name: 'big' }, strategy: 'key-range', key });
+    expect(p.merge.kind).toBe('rows');
+    expect(p.merge.steps[0]).toBe(`groups whole per chunk (split on group key ${key})`);
+    expect(p.shardSql).toMatch(/GROUP BY/);
+  });
+
+  it('pushes HAVING, ORDER BY and LIMIT into every chunk and sorts and limits again in the merge', () => {
+    const p = grouped(
+      'SELECT id, sum(x) AS s FROM big GROUP BY id HAVING count(*) > 1 ORDER BY s DESC LIMIT 3 OFFSET 2',
+    );
+    if (p.kind !== 'parallel' || p.merge.kind !== 'rows') throw new Error('expected a rows merge');
+    expect(p.shardSql).toMatch(/HAVING count\(\*\) > 1 ORDER BY .* DESC LIMIT 3 \+ 2/);
+    expect(p.merge.final).not.toBeNull();
+    expect(p.merge.steps).toContain('LIMIT');
+  });
+
+  it('is not used unless asked for', () => {
+    const p = grouped('SELECT id, count(*) FROM big GROUP BY id', false);
+    if (p.kind !== 'parallel') throw new Error('expected parallel');
+    expect(p.merge.kind).toBe('aggregate');
+    expect(
+      grouped('SELECT id, percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM big GROUP BY id', false).kind,
+    ).toBe('passthrough');
+  });
+
+  it('still refuses what no split can do', () => {
+    expect(grouped('SELECT id, count(*) FROM big GROUP BY ROLLUP (id)')).toMatchObject({
+      kind: 'passthrough',
+    });
+    expect(grouped('SELECT id, random() FROM big GROUP BY id')).toMatchObject({ kind: 'passthrough' });
   });
 });

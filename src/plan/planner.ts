@@ -5,6 +5,7 @@ import { type Ast, clone, nodeKind } from '../sql/ast.ts';
 import { deparse } from '../sql/parser.ts';
 import {
   collectAggregates,
+  groupExpressions,
   isAggregateQuery,
   rewriteAggregate,
   type SplitRequirement,
@@ -14,9 +15,9 @@ import { outerAggregateInSubquery, temporaryRelation, unsupportedConstruct } fro
 import { rowOrderFixed } from './order.ts';
 import { bindParams } from './params.ts';
 import { firstChunkOnly, rangePredicate } from './ranges.ts';
-import { rewriteRows, rewriteUnion } from './rows.ts';
+import { type RowsRewrite, rewriteRows, rewriteUnion } from './rows.ts';
 import { collectScope, cteNames, isRowLocal, unionAllBranches } from './scope.ts';
-import { chooseSplit } from './split.ts';
+import { chooseSplit, groupKeySplit, type SplitChoice } from './split.ts';
 import { type DistributedPlan, type ParallelPlan, passthrough, type UnionPlan } from './types.ts';
 
 export interface PlanInput {
@@ -34,11 +35,18 @@ export interface PlanInput {
    * order PostgreSQL's plan would give rows the statement leaves unordered.
    */
   fixedOrderOnly?: boolean;
+  /**
+   * For a GROUP BY over an indexed key column of a table it reads: split on that column so every group is
+   * whole in one chunk (see `groupKeySplit`) instead of merging partial aggregates. Pays when there are
+   * many groups; the coordinator asks for it when the partial groups would be too many to merge.
+   */
+  groupKeySplit?: boolean;
 }
 
 /** Chunks from the table size: about 1 MB of pages each, at least one per worker, at most four per worker. */
 export function autoChunks(pages: number, workers: number): number {
   const w = Math.max(1, workers);
+  if (process.env.MB_EXP_CHUNKS) return Number(process.env.MB_EXP_CHUNKS);
   return Math.max(w, Math.min(w * 4, Math.ceil(pages / 128)));
 }
 
@@ -75,14 +83,6 @@ export function planStatement(input: PlanInput): DistributedPlan {
   if (isUnion && !branches.every((b) => isRowLocal(b, catalog)))
     return planUnionByBranch(input, sel, branches);
   const scope = collectScope(sel, catalog, cteNames(sel));
-  let required: SplitRequirement | undefined;
-  if (aggregate) {
-    const d = splitRequirement(
-      collectAggregates([sel.targetList, sel.havingClause, sel.sortClause], catalog),
-    );
-    if (typeof d === 'string') return passthrough(d);
-    required = d;
-  }
   const requested = input.chunks;
   const chunks =
     typeof requested === 'number'
@@ -91,8 +91,26 @@ export function planStatement(input: PlanInput): DistributedPlan {
           Math.max(0, ...scope.tables.filter((t) => t.splittable).map((t) => t.info.pages)),
           requested.workers,
         );
-  const split = chooseSplit(scope, catalog, chunks, required, sel);
-  if (typeof split === 'string') return passthrough(split);
+  // Groups whole in one chunk: the shards run the statement as it is (any aggregate, HAVING, ORDER BY and
+  // LIMIT per chunk) and the merge treats their output as rows.
+  let split: SplitChoice | string | undefined;
+  if (aggregate && input.groupKeySplit) {
+    const groups = groupExpressions(sel, scope);
+    if (typeof groups !== 'string') split = groupKeySplit(groups, scope, catalog, chunks, sel);
+  }
+  const wholeGroups = split !== undefined;
+  if (!wholeGroups) {
+    let required: SplitRequirement | undefined;
+    if (aggregate) {
+      const d = splitRequirement(
+        collectAggregates([sel.targetList, sel.havingClause, sel.sortClause], catalog),
+      );
+      if (typeof d === 'string') return passthrough(d);
+      required = d;
+    }
+    split = chooseSplit(scope, catalog, chunks, required, sel);
+  }
+  if (typeof split === 'string' || split === undefined) return passthrough(split ?? 'no split');
 
   // Restrict the split table's scan to the chunk's range, in the SELECT that reads it.
   const owner = split.table.owner;
@@ -102,11 +120,13 @@ export function planStatement(input: PlanInput): DistributedPlan {
     : pred;
   for (const g of split.table.gates) gateToFirstChunk(g, split.keyType);
 
-  const rewrite = aggregate
-    ? rewriteAggregate(sel, scope, catalog, input.resultTypes, input.stmt.SelectStmt.withClause)
-    : isUnion
-      ? rewriteUnion(sel, input.resultTypes, input.resultNames ?? [])
-      : rewriteRows(sel, input.resultTypes);
+  const rewrite = wholeGroups
+    ? groupsWhole(rewriteRows(sel, input.resultTypes), split.key)
+    : aggregate
+      ? rewriteAggregate(sel, scope, catalog, input.resultTypes, input.stmt.SelectStmt.withClause)
+      : isUnion
+        ? rewriteUnion(sel, input.resultTypes, input.resultNames ?? [])
+        : rewriteRows(sel, input.resultTypes);
   if (typeof rewrite === 'string') return passthrough(rewrite);
 
   const paramTypes = input.paramTypes.map((oid) => catalog.typeName(oid));
@@ -114,7 +134,7 @@ export function planStatement(input: PlanInput): DistributedPlan {
   const plan: ParallelPlan = {
     kind: 'parallel',
     split: {
-      table: { schema: split.table.info.schema, name: split.table.info.name },
+      table: { schema: split.table.info.schema, name: split.table.info.name, pages: split.table.info.pages },
       ref: split.table.ref,
       strategy: split.strategy,
       key: split.key,
@@ -127,6 +147,13 @@ export function planStatement(input: PlanInput): DistributedPlan {
     merge: rewrite.merge,
   };
   return Object.freeze(plan);
+}
+
+/** A rows merge of shards that each finish their own groups: the plan says why no aggregate is combined. */
+function groupsWhole(rewrite: RowsRewrite | string, key: string): RowsRewrite | string {
+  if (typeof rewrite === 'string') return rewrite;
+  const steps = [`groups whole per chunk (split on group key ${key})`, ...rewrite.merge.steps];
+  return { ...rewrite, merge: Object.freeze({ ...rewrite.merge, steps }) };
 }
 
 /** Rewrites a SELECT body in place as `SELECT * FROM (body) AS __mb_once WHERE $lo IS NULL`: it runs in chunk 0 only. */

@@ -80,6 +80,42 @@ export function chooseSplit(
   return why;
 }
 
+/** Whether a unique index (the primary key among them) leads with `column`, so a key range is an index range. */
+function leadsAnIndex(t: TableRef, column: string): boolean {
+  return t.info.primaryKey === column || (t.info.uniqueKeys ?? []).some((k) => k[0] === column);
+}
+
+/**
+ * Key ranges on a GROUP BY column of a table the SELECT itself reads: rows of one group share that column's
+ * value, so every group lies whole in one chunk and each chunk can finish its groups (HAVING, ORDER BY,
+ * LIMIT included); the merge only concatenates, sorts and limits rows. Only columns a unique index leads
+ * with: a chunk then reads its range through the index instead of scanning the whole table.
+ *
+ * @example
+ *   // SELECT l_orderkey, sum(l_quantity) FROM lineitem GROUP BY l_orderkey ORDER BY 2 DESC LIMIT 20
+ *   groupKeySplit(groups, scope, catalog, 8, sel) // → key ranges on lineitem.l_orderkey (primary key)
+ */
+export function groupKeySplit(
+  groups: Ast[],
+  scope: Scope,
+  catalog: CatalogView,
+  chunks: number,
+  owner: Ast,
+): SplitChoice | undefined {
+  const hits = groups
+    .map((g) => (columnRefNames(g) ? resolveColumn(g, scope, owner) : undefined))
+    .filter((h) => h !== undefined)
+    .filter((h) => h.table.splittable && leadsAnIndex(h.table, h.column.name))
+    .filter((h) => h.table.requiredKey === undefined || h.table.requiredKey === h.column.name)
+    // The largest table first: the chunks divide its reading, every other table is read by each chunk.
+    .sort((a, b) => b.table.info.pages - a.table.info.pages);
+  for (const hit of hits) {
+    const s = keySplit(hit.table, hit.column.name, catalog, chunks);
+    if (s && s.chunks.length > 1) return s;
+  }
+  return undefined;
+}
+
 /**
  * Key ranges on `column`. Histogram bounds come sorted by the column's own ordering (collation included),
  * the same ordering the range predicate uses, so ranges are disjoint and cover every value. Most common

@@ -11,8 +11,8 @@ export interface ChunkRange {
 }
 
 export interface SplitSpec {
-  /** The split table, schema-qualified. */
-  table: { schema: string; name: string };
+  /** The split table, schema-qualified, with its size in pages when planned (pg_class.relpages). */
+  table: { schema: string; name: string; pages?: number };
   /** How the shard SQL refers to it (alias or name). */
   ref: string[];
   strategy: SplitStrategy;

@@ -216,4 +216,45 @@ export const cases: DiffCase[] = [
     sql: 'SELECT k, g, count(*), sum(i4), min(n) FROM t_facts WHERE k > 1 GROUP BY k, g',
     expectSplit: true,
   },
+  // Groups whole per chunk: a GROUP BY over a column a unique index leads with splits on its key ranges
+  // (forced splits always; auto mode when partial groups would be too many), and each chunk finishes its
+  // groups: HAVING, ORDER BY and LIMIT per chunk, then once more over the chunks' rows.
+  {
+    name: 'group whole: by primary key, top 7 by sum',
+    sql: 'SELECT id, sum(i4) AS s, count(*) FROM t_facts GROUP BY id ORDER BY s DESC NULLS LAST, id LIMIT 7',
+    ordered: true,
+    expectSplit: true,
+  },
+  {
+    name: 'group whole: by dimension key over a join, ordered-set and DISTINCT aggregates',
+    sql: `SELECT d.id, count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY f.i4), count(DISTINCT f.cat),
+  string_agg(DISTINCT f.cat, ',' ORDER BY f.cat)
+FROM t_dim d JOIN t_facts f ON f.g = d.g GROUP BY d.id HAVING count(*) > 1 ORDER BY d.id`,
+    ordered: true,
+    expectSplit: true,
+  },
+  {
+    name: 'group whole: by text primary key, top 5 by max, offset',
+    sql: 'SELECT key, count(*), max(val) FROM t_textkey GROUP BY key ORDER BY max(val) DESC NULLS FIRST, key LIMIT 5 OFFSET 3',
+    ordered: true,
+    expectSplit: true,
+  },
+  {
+    name: 'group whole: by skewed table key with HAVING',
+    sql: `SELECT s.id, sum(s.v), min(s.label) FROM t_skew s GROUP BY s.id HAVING sum(s.v) IS NOT NULL
+ORDER BY 2 DESC, 1 LIMIT 10`,
+    ordered: true,
+    expectSplit: true,
+  },
+  {
+    name: 'group whole: DISTINCT over per-group results',
+    sql: 'SELECT DISTINCT sum(i4) > 0 AS pos, count(*) FROM t_facts GROUP BY id ORDER BY 1, 2',
+    ordered: true,
+    expectSplit: true,
+  },
+  {
+    name: 'group whole: by primary key and another column, unordered',
+    sql: 'SELECT id, g, avg(n), stddev(f8) FROM t_facts WHERE id % 5 = 0 GROUP BY g, id',
+    expectSplit: true,
+  },
 ];
