@@ -54,6 +54,7 @@ export interface ServerOptions {
   maxAttempts?: number;
   /** In auto mode, statements PostgreSQL estimates cheaper than this run whole (default 500). */
   costThreshold?: number;
+  minSplitPages?: number;
   /** Streaming replicas of the database chunks may also run on (ids `r1`, `r2`, ...). */
   replicaUrls?: string[];
   /** A replica lagging more than this leaves the rotation (default 5000 ms). */
@@ -146,6 +147,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       ...(opts.noWorkerTimeoutMs === undefined ? {} : { noWorkerTimeoutMs: opts.noWorkerTimeoutMs }),
       ...(opts.maxAttempts === undefined ? {} : { maxAttempts: opts.maxAttempts }),
       ...(opts.costThreshold === undefined ? {} : { costThreshold: opts.costThreshold }),
+      ...(opts.minSplitPages === undefined ? {} : { minSplitPages: opts.minSplitPages }),
     });
     await coordinator.init();
     await servers.start();
@@ -242,6 +244,8 @@ Options:
                           only when PostgreSQL's plan says a split pays (not too many groups, the split
                           table not read through an index alone); 0 splits whatever can be split.
                           Default 500 (env MB_COST_THRESHOLD)
+  --min-split-pages N     auto mode runs statements whole whose split table has fewer pages, default
+                          1024 (8 MB, PostgreSQL's min_parallel_table_scan_size) (env MB_MIN_SPLIT_PAGES)
   --replica-url URL    a streaming replica of --database-url chunks may also run on; repeatable
                        (env MB_REPLICA_URLS, comma-separated); checked every second, see /api/servers
   --max-replica-lag S  a replica whose replay lag is over S seconds gets no chunks, default 5
@@ -301,6 +305,7 @@ export const SERVER_FLAGS = {
   'chunk-timeout-ms': { type: 'string' },
   'max-attempts': { type: 'string' },
   'cost-threshold': { type: 'string' },
+  'min-split-pages': { type: 'string' },
   'pg-port': { type: 'string' },
   'pg-host': { type: 'string' },
   'tls-cert': { type: 'string' },
@@ -347,6 +352,9 @@ export function serverFlags(flags: Flags, databaseUrl: string): Omit<ServerOptio
   if (attempts !== undefined) opts.maxAttempts = intValue(attempts, 'max-attempts', 1, 100, 3);
   const cost = flagOrEnv(str(flags['cost-threshold']), 'MB_COST_THRESHOLD');
   if (cost !== undefined) opts.costThreshold = intValue(cost, 'cost-threshold', 0, 2_000_000_000, 500);
+  const minPages = flagOrEnv(str(flags['min-split-pages']), 'MB_MIN_SPLIT_PAGES');
+  if (minPages !== undefined)
+    opts.minSplitPages = intValue(minPages, 'min-split-pages', 0, 2_000_000_000, 1024);
   const secret = flagOrEnv(flags.secret, 'MB_WORKER_SECRET');
   if (secret !== undefined) opts.secret = secret;
   opts.gateway = gatewayFlags(flags);

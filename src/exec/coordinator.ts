@@ -13,7 +13,7 @@ import { buildFinalQuery, CannotMerge, fieldRoles } from '../merge/final-query.t
 import { RAW_TEXT } from '../pg/raw-text.ts';
 import { fromPg, type SqlClient } from '../pg/sql-client.ts';
 import { mentionedNames } from '../plan/checks.ts';
-import { type ExplainNode, readsRangeByIndex, splitPaysOff } from '../plan/payoff.ts';
+import { type ExplainNode, MIN_SPLIT_PAGES, readsRangeByIndex, splitPaysOff } from '../plan/payoff.ts';
 import { planStatement } from '../plan/planner.ts';
 import type { DistributedPlan, ParallelPlan, UnionPlan } from '../plan/types.ts';
 import type { Ast } from '../sql/ast.ts';
@@ -43,6 +43,8 @@ export interface CoordinatorOptions {
   defaultChunks?: number;
   /** In `auto` mode, statements whose estimated cost is below this run whole. */
   costThreshold?: number;
+  /** In `auto` mode, a split table with fewer pages runs whole (default MIN_SPLIT_PAGES, 8 MB). */
+  minSplitPages?: number;
   /** Scheduler settings: chunk timeout, attempts per chunk, wait for a worker, speculation (see scheduler.ts). */
   chunkTimeoutMs?: number;
   maxAttempts?: number;
@@ -533,7 +535,7 @@ export class Coordinator {
       // A cost threshold of 0 asks to split whatever can be split; otherwise PostgreSQL's own plan of the
       // statement says whether block ranges and a merge can beat it.
       if (mode === 'auto' && plan.kind === 'parallel' && threshold > 0 && explained) {
-        let no = splitPaysOff(plan, explained);
+        let no = splitPaysOff(plan, explained, this.opts.minSplitPages ?? MIN_SPLIT_PAGES);
         if (no?.rule === 'many groups') {
           // Split on a group key instead, so no partial groups travel, if the chunks read their key ranges
           // through an index.

@@ -43,6 +43,7 @@ async function gatewayOn(backendTls: 'prefer' | 'disable'): Promise<string> {
     httpPort: 0,
     pgPort: 0,
     costThreshold: 1,
+    minSplitPages: 0,
     restartDelayMs: null,
     logger: pino({ level: 'silent' }),
     gateway: { backendTls },

@@ -25,6 +25,8 @@ beforeAll(async () => {
     httpPort: 0,
     pgPort: 0,
     restartDelayMs: null,
+    // The test tables are small: auto mode splits them anyway.
+    minSplitPages: 0,
     logger: pino({ level: 'silent' }),
   });
   const u = new URL(databaseUrl);

@@ -119,8 +119,10 @@ describe('splitPaysOff: table size', () => {
     ['a table below 8 MB runs whole', MIN_SPLIT_PAGES - 1, /fewer than 1024/],
     ['an empty table runs whole', 0, /has 0 pages/],
     ['a table of 8 MB may split', MIN_SPLIT_PAGES, null],
-  ])('%s', (_name, pages, reason) => {
-    const got = splitPaysOff(plan('ctid-range', 'aggregate', 4, pages), seq)?.reason ?? null;
+    ['a floor of 0 (--min-split-pages 0) lets an empty table split', 0, null],
+  ])('%s', (name, pages, reason) => {
+    const floor = name.includes('floor of 0') ? 0 : MIN_SPLIT_PAGES;
+    const got = splitPaysOff(plan('ctid-range', 'aggregate', 4, pages), seq, floor)?.reason ?? null;
     if (reason === null) expect(got).toBeNull();
     else expect(got).toMatch(reason);
   });

@@ -89,7 +89,7 @@ export function scansOf(root: ExplainNode, relation?: string): Scan[] {
 
 /**
  * Why splitting `plan` would be slower than PostgreSQL's own plan `explained`, or null when it may pay:
- * - a small split table (fewer pages than MIN_SPLIT_PAGES): the split's fixed costs outweigh the scan;
+ * - a small split table (fewer pages than `minPages`): the split's fixed costs outweigh the scan;
  * - many groups: every chunk ships up to that many partial groups, merged again at the end;
  * - the split table read only by index lookups on the inner side of a nested loop: block-range chunks
  *   would each scan their whole range where PostgreSQL reads a few rows per outer row. (A whole-table
@@ -99,12 +99,16 @@ export function scansOf(root: ExplainNode, relation?: string): Scan[] {
  *   splitPaysOff(plan, { 'Node Type': 'Aggregate', 'Plan Rows': 150000 })
  *   // { rule: 'many groups', reason: 'PostgreSQL estimates 150000 groups: ...' }
  */
-export function splitPaysOff(plan: ParallelPlan, explained: ExplainNode): NoPayoff | null {
+export function splitPaysOff(
+  plan: ParallelPlan,
+  explained: ExplainNode,
+  minPages = MIN_SPLIT_PAGES,
+): NoPayoff | null {
   const { pages } = plan.split.table;
-  if (pages !== undefined && pages < MIN_SPLIT_PAGES) {
+  if (pages !== undefined && pages < minPages) {
     return {
       rule: 'small table',
-      reason: `${plan.split.table.name} has ${pages} pages, fewer than ${MIN_SPLIT_PAGES} (8 MB): scanning it whole is faster than a split's round trips and merge`,
+      reason: `${plan.split.table.name} has ${pages} pages, fewer than ${minPages}: scanning it whole is faster than a split's round trips and merge`,
     };
   }
   if (plan.merge.kind === 'aggregate') {

@@ -93,6 +93,7 @@ beforeAll(async () => {
     replicaUrls: cluster.replicas.map((r) => r.url),
     maxReplicaLagMs: MAX_LAG_S * 1000,
     serverCheckIntervalMs: 200,
+    minSplitPages: 0,
     secret: SECRET,
     httpPort: 0,
     logger,
