@@ -24,6 +24,8 @@ Options:
   --max-attempts N        tries per chunk, default 3 (env MB_MAX_ATTEMPTS)
   --cost-threshold N      auto mode splits statements above this estimated cost, default 500
                           (env MB_COST_THRESHOLD)
+  --min-split-pages N     auto mode runs statements whole whose split table has fewer pages, default
+                          1024 (env MB_MIN_SPLIT_PAGES)
   --worker-concurrency N  chunks a worker runs at once, default 4 (env MB_WORKER_CONCURRENCY)
   --http-host H        address of the HTTP API, default 127.0.0.1 (env MB_HTTP_HOST)
   --http-port N        port of the HTTP API, default 8080      (env MB_HTTP_PORT)
