@@ -213,11 +213,14 @@ describe('planStatement: parallel plans', () => {
   });
 
   it.each<[string, number[], string[]]>([
-    // Output types known not collatable: no per-row pg_collation_for helper in the shards.
-    ['SELECT x, g FROM big ORDER BY x DESC, g LIMIT 10', [1700, 23], ['target', 'target', 'sort', 'sort']],
+    // Output types known not collatable: no per-row pg_collation_for helper in the shards; keys that are
+    // output columns are sorted by those columns, without a copy.
+    ['SELECT x, g FROM big ORDER BY x DESC, g LIMIT 10', [1700, 23], ['target', 'target']],
     // Unknown output types (or a text key): the helper stays.
-    ['SELECT x, g FROM big ORDER BY x LIMIT 10', [], ['target', 'target', 'sort', 'collation']],
-    ['SELECT name FROM small ORDER BY name LIMIT 3', [25], ['target', 'sort', 'collation']],
+    ['SELECT x, g FROM big ORDER BY x LIMIT 10', [], ['target', 'target', 'collation']],
+    ['SELECT name FROM small ORDER BY name LIMIT 3', [25], ['target', 'collation']],
+    // A key that is no output column travels as a sort column of its own.
+    ['SELECT x FROM big ORDER BY g DESC, x LIMIT 5', [1700], ['target', 'sort', 'collation']],
   ])('%s: sort keys get a collation helper only when their type may have one', (sql, resultTypes, kinds) => {
     const stmt = (parseSql(sql)[0] as { stmt: unknown }).stmt;
     const p = planStatement({ stmt, catalog, resultTypes, paramTypes: [], chunks: 2 });

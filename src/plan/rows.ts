@@ -84,6 +84,14 @@ export function rewriteRows(sel: Ast, resultTypes: readonly number[] = []): Rows
       finalSort.push({ SortBy: { ...s.SortBy, node: colRef(FINAL_REL, `__mb_t${at + 1}`) } });
       continue;
     }
+    if (output >= 0) {
+      // The key is an output column: the final query sorts by that column (a copy in every chunk's rows
+      // made the top-N sort of TPC-H-sized chunks about a quarter slower).
+      if (needsCollation && !columns.some((c) => c.kind === 'collation' && c.of === output))
+        collationHelper(expr, output);
+      finalSort.push({ SortBy: { ...s.SortBy, node: colRef(FINAL_REL, `__mb_t${output + 1}`) } });
+      continue;
+    }
     shardTargets.push(resTarget(clone(expr), `__mb_s${k + 1}`));
     columns.push({ kind: 'sort', index: k });
     if (needsCollation) collationHelper(expr, columns.length - 1);
