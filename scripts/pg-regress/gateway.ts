@@ -50,6 +50,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     String(opts.workers),
     '--cost-threshold',
     String(opts.costThreshold),
+    // The regression tables are small: auto mode's 8 MB floor would run every statement whole.
+    '--min-split-pages',
+    '0',
     ...opts.extraArgs,
   ];
   // Only our flags configure it: no MB_* settings leak in from the environment (the log level may).

@@ -133,7 +133,7 @@ async function main(): Promise<number> {
   );
   console.log(
     `gateway on 127.0.0.1:${gateway.pgPort} (HTTP ${gateway.httpUrl}), ${settings.workers} workers, ` +
-      `auto mode, cost threshold ${settings.costThreshold} ${settings.serveArgs.join(' ')}`.trimEnd(),
+      `auto mode, cost threshold ${settings.costThreshold}, --min-split-pages 0 ${settings.serveArgs.join(' ')}`.trimEnd(),
   );
   const viaGateway = await phase('gateway: pg_regress', () =>
     regress(prereq, gateway.pgPort, path.join(workDir, 'gateway', 'out'), '[gateway]'),
