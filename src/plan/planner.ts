@@ -46,7 +46,6 @@ export interface PlanInput {
 /** Chunks from the table size: about 1 MB of pages each, at least one per worker, at most four per worker. */
 export function autoChunks(pages: number, workers: number): number {
   const w = Math.max(1, workers);
-  if (process.env.MB_EXP_CHUNKS) return Number(process.env.MB_EXP_CHUNKS);
   return Math.max(w, Math.min(w * 4, Math.ceil(pages / 128)));
 }
 
