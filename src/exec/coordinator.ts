@@ -230,9 +230,13 @@ export class Coordinator {
    */
   precheck(stmt: Ast, decisionKey: string): string | null {
     if (mentionedNames(stmt).tables.length === 0) return 'no table to split';
+    return this.recall(decisionKey);
+  }
+
+  /** The reason a statement under `decisionKey` was found to run whole, while that is still fresh. */
+  private recall(decisionKey: string): string | null {
     const hit = this.cheap.get(decisionKey);
-    if (hit && hit.until > Date.now()) return hit.reason;
-    return null;
+    return hit && hit.until > Date.now() ? hit.reason : null;
   }
 
   /** The plan the session's statement would run with (nothing is left open on the connection). */
@@ -442,8 +446,8 @@ export class Coordinator {
     if (!stmt.SelectStmt) return none(`${Object.keys(stmt)[0]} is not a SELECT`);
     // Sessions remember "runs whole" by statement shape (see precheck), HTTP statements by their text.
     const decisionKey = session?.decisionKey ?? `sql:${req.sql}`;
-    const remembered = session ? undefined : this.cheap.get(decisionKey);
-    if (mode === 'auto' && remembered && remembered.until > Date.now()) return none(remembered.reason);
+    const remembered = session || mode !== 'auto' ? null : this.recall(decisionKey);
+    if (remembered !== null) return none(remembered);
     const workers = this.fleet.available().length;
     if (workers === 0) return none('no workers available');
     const pooled = session ? undefined : await this.pool.connect();
@@ -459,7 +463,7 @@ export class Coordinator {
       pooled?.release();
     };
     const threshold = this.opts.costThreshold ?? DEFAULT_COST_THRESHOLD;
-    /** The session's statements of this shape run whole for a while without being planned. */
+    /** Statements under the same key (shape for sessions, text for HTTP) run whole for a while unplanned. */
     const remember = (reason: string) => {
       if (this.cheap.size > 10_000) this.cheap.clear();
       this.cheap.set(decisionKey, { reason, until: Date.now() + CHEAP_TTL_MS });
@@ -581,17 +585,9 @@ export class Coordinator {
     const chunk = plan.split.chunks[Math.floor(plan.split.chunks.length / 2)];
     if (!chunk) return false;
     const values = [...plan.shardParams.user.map((k) => params[k - 1] ?? null), chunk.lo, chunk.hi];
-    await client.query('SAVEPOINT mb_chunk');
-    try {
-      const res = await client.query({ text: `EXPLAIN (FORMAT JSON) ${plan.shardSql}`, values });
-      await client.query('RELEASE SAVEPOINT mb_chunk');
-      const doc = JSON.parse(String(res.rows[0]?.['QUERY PLAN'] ?? '[]'));
-      const alias = plan.split.ref[plan.split.ref.length - 1] ?? plan.split.table.name;
-      return readsRangeByIndex(doc[0]?.Plan ?? {}, plan.split.table.name, alias);
-    } catch {
-      await client.query('ROLLBACK TO SAVEPOINT mb_chunk');
-      return false;
-    }
+    const explained = await explainJson(client, `EXPLAIN (FORMAT JSON) ${plan.shardSql}`, values, true);
+    const alias = plan.split.ref[plan.split.ref.length - 1] ?? plan.split.table.name;
+    return explained !== null && readsRangeByIndex(explained, plan.split.table.name, alias);
   }
 
   /**
@@ -611,20 +607,9 @@ export class Coordinator {
         options: [{ DefElem: { defname: 'format', arg: { String: { sval: 'json' } } } }],
       },
     });
-    if (inTransaction) await client.query('SAVEPOINT mb_cost');
-    try {
-      const res = await client.query({ text: explain, values: params });
-      if (inTransaction) await client.query('RELEASE SAVEPOINT mb_cost');
-      const doc = JSON.parse(String(res.rows[0]?.['QUERY PLAN'] ?? '[]'));
-      return {
-        cost: Number(doc[0]?.Plan?.['Total Cost'] ?? 0),
-        rows: Number(doc[0]?.Plan?.['Plan Rows'] ?? 0),
-        plan: doc[0]?.Plan,
-      };
-    } catch {
-      if (inTransaction) await client.query('ROLLBACK TO SAVEPOINT mb_cost');
-      return { cost: 0, rows: 0 };
-    }
+    const plan = await explainJson(client, explain, params, inTransaction);
+    if (plan === null) return { cost: 0, rows: 0 };
+    return { cost: Number(plan['Total Cost'] ?? 0), rows: Number(plan['Plan Rows'] ?? 0), plan };
   }
 
   /** Runs the statement unchanged, on its own connection (autocommit), as a client would directly. */
@@ -806,6 +791,28 @@ export class Coordinator {
   /** [schema, name] of a type the catalog has loaded. */
   typeName(oid: number): [string, string] | undefined {
     return this.catalog.typeNameOf(oid);
+  }
+}
+
+/**
+ * The top plan node of an `EXPLAIN (FORMAT JSON)` statement, or null when PostgreSQL refuses it. In a
+ * transaction it runs in a savepoint, so a failure leaves the transaction usable.
+ */
+async function explainJson(
+  client: SqlClient,
+  explain: string,
+  values: (string | null)[],
+  inTransaction: boolean,
+): Promise<ExplainNode | null> {
+  if (inTransaction) await client.query('SAVEPOINT mb_explain');
+  try {
+    const res = await client.query({ text: explain, values });
+    if (inTransaction) await client.query('RELEASE SAVEPOINT mb_explain');
+    const doc = JSON.parse(String(res.rows[0]?.['QUERY PLAN'] ?? '[]'));
+    return (doc[0]?.Plan as ExplainNode | undefined) ?? null;
+  } catch {
+    if (inTransaction) await client.query('ROLLBACK TO SAVEPOINT mb_explain');
+    return null;
   }
 }
 
