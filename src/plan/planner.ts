@@ -92,13 +92,12 @@ export function planStatement(input: PlanInput): DistributedPlan {
         );
   // Groups whole in one chunk: the shards run the statement as it is (any aggregate, HAVING, ORDER BY and
   // LIMIT per chunk) and the merge treats their output as rows.
-  let split: SplitChoice | string | undefined;
-  if (aggregate && input.groupKeySplit) {
-    const groups = groupExpressions(sel, scope);
-    if (typeof groups !== 'string') split = groupKeySplit(groups, scope, catalog, chunks, sel);
-  }
-  const wholeGroups = split !== undefined;
-  if (!wholeGroups) {
+  const groups = aggregate && input.groupKeySplit ? groupExpressions(sel, scope) : [];
+  const whole = typeof groups === 'string' ? undefined : groupKeySplit(groups, scope, catalog, chunks, sel);
+  const wholeGroups = whole !== undefined;
+  let split: SplitChoice | string;
+  if (whole) split = whole;
+  else {
     let required: SplitRequirement | undefined;
     if (aggregate) {
       const d = splitRequirement(
@@ -109,7 +108,7 @@ export function planStatement(input: PlanInput): DistributedPlan {
     }
     split = chooseSplit(scope, catalog, chunks, required, sel);
   }
-  if (typeof split === 'string' || split === undefined) return passthrough(split ?? 'no split');
+  if (typeof split === 'string') return passthrough(split);
 
   // Restrict the split table's scan to the chunk's range, in the SELECT that reads it.
   const owner = split.table.owner;
