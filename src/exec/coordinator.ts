@@ -13,7 +13,7 @@ import { buildFinalQuery, CannotMerge, fieldRoles } from '../merge/final-query.t
 import { RAW_TEXT } from '../pg/raw-text.ts';
 import { fromPg, type SqlClient } from '../pg/sql-client.ts';
 import { mentionedNames } from '../plan/checks.ts';
-import { type ExplainNode, MIN_SPLIT_PAGES, readsRangeByIndex, splitPaysOff } from '../plan/payoff.ts';
+import { chunkPlanPays, type ExplainNode, MIN_SPLIT_PAGES, splitPaysOff } from '../plan/payoff.ts';
 import { planStatement } from '../plan/planner.ts';
 import type { DistributedPlan, ParallelPlan, UnionPlan } from '../plan/types.ts';
 import type { Ast } from '../sql/ast.ts';
@@ -548,7 +548,7 @@ export class Coordinator {
             alt.kind === 'parallel' &&
             alt.merge.kind === 'rows' &&
             !(alt.merge.final && estRows > MAX_MERGE_ROWS) &&
-            (await this.chunkReadsByIndex(client, alt, req.params ?? []))
+            (await this.chunkPays(client, alt, req.params ?? []))
           ) {
             plan = alt;
             no = null;
@@ -574,10 +574,10 @@ export class Coordinator {
   }
 
   /**
-   * Whether a middle chunk's plan pays (see `readsRangeByIndex`): EXPLAIN of the shard statement with that
+   * Whether a middle chunk's plan pays (see `chunkPlanPays`): EXPLAIN of the shard statement with that
    * chunk's bounds, in a savepoint of the planning transaction.
    */
-  private async chunkReadsByIndex(
+  private async chunkPays(
     client: SqlClient,
     plan: ParallelPlan,
     params: (string | null)[],
@@ -587,7 +587,7 @@ export class Coordinator {
     const values = [...plan.shardParams.user.map((k) => params[k - 1] ?? null), chunk.lo, chunk.hi];
     const explained = await explainJson(client, `EXPLAIN (FORMAT JSON) ${plan.shardSql}`, values, true);
     const alias = plan.split.ref[plan.split.ref.length - 1] ?? plan.split.table.name;
-    return explained !== null && readsRangeByIndex(explained, plan.split.table.name, alias);
+    return explained !== null && chunkPlanPays(explained, plan.split.table.name, alias);
   }
 
   /**

@@ -1,11 +1,11 @@
 // The payoff rules on PostgreSQL's plan shapes (EXPLAIN JSON as PostgreSQL 18 writes it for the TPC-H set).
 import { describe, expect, it } from 'vitest';
 import {
+  chunkPlanPays,
   type ExplainNode,
   estimatedGroups,
   MAX_PARTIAL_GROUPS,
   MIN_SPLIT_PAGES,
-  readsRangeByIndex,
   splitPaysOff,
 } from './payoff.ts';
 import type { ParallelPlan } from './types.ts';
@@ -149,7 +149,7 @@ describe('estimatedGroups', () => {
   });
 });
 
-describe('readsRangeByIndex: a chunk of a group-key split pays', () => {
+describe('chunkPlanPays: a chunk of a group-key split pays', () => {
   const at = (type: string, relation: string, cost: number, alias = relation): ExplainNode => ({
     ...scan(type, relation),
     Alias: alias,
@@ -204,6 +204,6 @@ describe('readsRangeByIndex: a chunk of a group-key split pays', () => {
     ],
   ])('%s', (_name, chunkPlan, pays) => {
     const relation = JSON.stringify(chunkPlan).includes('"orders"') ? 'orders' : 'lineitem';
-    expect(readsRangeByIndex(chunkPlan, relation, relation)).toBe(pays);
+    expect(chunkPlanPays(chunkPlan, relation, relation)).toBe(pays);
   });
 });

@@ -138,7 +138,7 @@ export function splitPaysOff(
  * table through an index (a key range PostgreSQL scans sequentially makes every chunk read the whole table),
  * and its reading of other tables costs no more than that range.
  */
-export function readsRangeByIndex(chunkPlan: ExplainNode, relation: string, alias: string): boolean {
+export function chunkPlanPays(chunkPlan: ExplainNode, relation: string, alias: string): boolean {
   const scans = scansOf(chunkPlan);
   const isRange = (s: Scan) => s.relation === relation && s.alias === alias;
   const own = scans.filter(isRange);
