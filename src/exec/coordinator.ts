@@ -18,7 +18,7 @@ import { planStatement } from '../plan/planner.ts';
 import type { DistributedPlan, ParallelPlan, UnionPlan } from '../plan/types.ts';
 import type { Ast } from '../sql/ast.ts';
 import { mayChangeCatalog } from '../sql/ddl.ts';
-import { deparse, initParser, parseSql } from '../sql/parser.ts';
+import { initParser, type ParsedStatement, parseSql, statementSql } from '../sql/parser.ts';
 import type { FieldInfo } from '../worker/protocol.ts';
 import type { QueryRequest, QueryResult, ShardStat } from './api.ts';
 import { type Description, describeStatement } from './describe.ts';
@@ -436,10 +436,13 @@ export class Coordinator {
     };
     if (mode === 'passthrough') return none('passthrough requested');
     let stmt: Ast;
+    let text: string;
     try {
       const stmts = parseSql(req.sql);
       if (stmts.length !== 1) return none(stmts.length === 0 ? 'empty statement' : 'several statements');
-      stmt = (stmts[0] as { stmt: Ast }).stmt;
+      const parsed = stmts[0] as ParsedStatement;
+      stmt = parsed.stmt;
+      text = statementSql(req.sql, parsed);
     } catch {
       return none('the SQL parser rejected the statement (PostgreSQL reports the error)');
     }
@@ -478,7 +481,7 @@ export class Coordinator {
     let estimate: CostEstimate | undefined;
     if (mode === 'auto' && !inBlock) {
       try {
-        estimate = await this.estimateCost(client, stmt, req.params ?? [], false);
+        estimate = await this.estimateCost(client, text, req.params ?? [], false);
       } catch (err) {
         pooled?.release();
         throw err;
@@ -510,7 +513,7 @@ export class Coordinator {
           cost,
           rows: estRows,
           plan: explained,
-        } = estimate ?? (await this.estimateCost(client, stmt, req.params ?? [], true)));
+        } = estimate ?? (await this.estimateCost(client, text, req.params ?? [], true)));
         if (cost < threshold) {
           await abandon();
           return { ...none(tooCheap(cost)), description };
@@ -591,23 +594,18 @@ export class Coordinator {
   }
 
   /**
-   * PostgreSQL's estimated total cost of the statement (EXPLAIN built from the parse tree, with the
-   * parameters); 0 when EXPLAIN fails (the statement then runs whole and PostgreSQL reports the error). In a
+   * PostgreSQL's estimated total cost of the statement (EXPLAIN of its own text, with the parameters: no
+   * deparse); 0 when EXPLAIN fails (the statement then runs whole and PostgreSQL reports the error). In a
    * transaction the EXPLAIN runs in a savepoint, so a failure leaves the transaction usable.
    */
   private async estimateCost(
     client: SqlClient,
-    stmt: Ast,
+    /** One SELECT, as parsed (no `;`, no second statement). */
+    text: string,
     params: (string | null)[],
     inTransaction: boolean,
   ): Promise<CostEstimate> {
-    const explain = deparse({
-      ExplainStmt: {
-        query: stmt,
-        options: [{ DefElem: { defname: 'format', arg: { String: { sval: 'json' } } } }],
-      },
-    });
-    const plan = await explainJson(client, explain, params, inTransaction);
+    const plan = await explainJson(client, `EXPLAIN (FORMAT JSON) ${text}`, params, inTransaction);
     if (plan === null) return { cost: 0, rows: 0 };
     return { cost: Number(plan['Total Cost'] ?? 0), rows: Number(plan['Plan Rows'] ?? 0), plan };
   }

@@ -6,6 +6,7 @@ import {
   clone,
   colRef,
   columnRefNames,
+  fingerprintMemo,
   fingerprintNode,
   funcCall,
   funcName,
@@ -149,6 +150,7 @@ export function rewriteAggregate(
   /** The statement's WITH clause as written (the one in `sel` may carry the chunk range). */
   originalWith?: Ast,
 ): AggregateRewrite | string {
+  const key = fingerprintMemo();
   const groups = groupExpressions(sel, scope);
   if (typeof groups === 'string') return groups;
   const targets: Ast[] = sel.targetList ?? [];
@@ -156,7 +158,7 @@ export function rewriteAggregate(
   const unique: Ast[] = [];
   const callKeys = new Set<string>();
   for (const c of calls) {
-    const fp = fingerprintNode(c);
+    const fp = key(c);
     if (!callKeys.has(fp)) {
       callKeys.add(fp);
       unique.push(c);
@@ -178,7 +180,7 @@ export function rewriteAggregate(
   // Only whole output columns that are aggregate calls matter to argClass.
   const targetIndex = new Map<string, number>();
   targets.forEach((t: Ast, i: number) => {
-    if (t.ResTarget?.val?.FuncCall) targetIndex.set(fingerprintNode(t.ResTarget.val), i);
+    if (t.ResTarget?.val?.FuncCall) targetIndex.set(key(t.ResTarget.val), i);
   });
   const aggregates: AggregateSpec[] = [];
   const partialAt = new Map<string, number>();
@@ -190,12 +192,12 @@ export function rewriteAggregate(
     const f = call.FuncCall;
     if (f.agg_within_group) return `ordered-set aggregate ${name}()`;
     if (f.func_variadic) return `VARIADIC aggregate ${name}()`;
-    const parts = combiner.partials(call, argClass(call, targetIndex, resultTypes, scope, sel));
+    const parts = combiner.partials(call, argClass(call, targetIndex, resultTypes, scope, sel, key));
     if (typeof parts === 'string') return parts;
     const partials: number[] = [];
     for (const [k, p] of parts.entries()) {
       // The same partial (count(x) for avg and variance, say) is computed once and shared.
-      const fp = fingerprintNode(p);
+      const fp = key(p);
       const seen = partialAt.get(fp) ?? -1;
       if (seen >= 0) {
         partials.push(seen);
@@ -236,8 +238,8 @@ export function rewriteAggregate(
   };
 
   // The final statement: the original's projection, HAVING, DISTINCT, ORDER BY and LIMIT over combined rows.
-  const groupKeys = groups.map(fingerprintNode);
-  const aggKeys = unique.map(fingerprintNode);
+  const groupKeys = groups.map(key);
+  const aggKeys = unique.map(key);
   // Only nodes of a kind some group key or aggregate has can match: skip stringifying the rest.
   const kinds = new Set<string>([...groups, ...unique].map((n) => Object.keys(n)[0] as string));
   const substitute = (n: Ast): Ast =>
@@ -248,7 +250,7 @@ export function rewriteAggregate(
         return { SubLink: { ...clone(sl), ...(sl.testexpr ? { testexpr: substitute(sl.testexpr) } : {}) } };
       }
       if (!kinds.has(kind)) return undefined;
-      const fp = fingerprintNode(x);
+      const fp = key(x);
       const g = groupKeys.indexOf(fp);
       if (g >= 0) return colRef(FINAL_REL, `__mb_g${g + 1}`);
       if (kind === 'FuncCall') {
@@ -306,8 +308,9 @@ function argClass(
   resultTypes: readonly number[],
   scope: Scope,
   owner: Ast,
+  key: (n: Ast) => string,
 ): ArgClass {
-  const k = targetIndex.get(fingerprintNode(call));
+  const k = targetIndex.get(key(call));
   if (k !== undefined && resultTypes[k] !== undefined)
     return TYPE_CLASS[resultTypes[k] as number] ?? 'unknown';
   const arg = call.FuncCall.args?.[0];

@@ -13,22 +13,23 @@ export interface BoundParams {
  * original statement, so inference cannot differ), and LO/HI placeholders m+1 and m+2.
  */
 export function bindParams(ast: Ast, paramTypes: readonly ([string, string] | undefined)[]): BoundParams {
-  const used = new Set<number>();
+  // One walk finds the ParamRef nodes; they are rewritten in place (the statement is the planner's own copy).
+  const refs: Ast[] = [];
   walk(ast, (n, kind) => {
-    if (kind === 'ParamRef') {
-      const k = n.ParamRef.number as number;
-      if (k !== LO_PARAM && k !== HI_PARAM) used.add(k);
-    }
-    return undefined;
+    if (kind !== 'ParamRef') return undefined;
+    refs.push(n);
+    return false;
   });
+  const used = new Set<number>();
+  for (const n of refs) {
+    const k = n.ParamRef.number as number;
+    if (k !== LO_PARAM && k !== HI_PARAM) used.add(k);
+  }
   const user = [...used].sort((a, b) => a - b);
   const renumber = new Map<number, number>(user.map((k, i) => [k, i + 1]));
   renumber.set(LO_PARAM, user.length + 1);
   renumber.set(HI_PARAM, user.length + 2);
-  // The statement is the planner's own copy: rewrite the ParamRef nodes in place.
-  const out = ast;
-  walk(out, (n, kind) => {
-    if (kind !== 'ParamRef') return undefined;
+  for (const n of refs) {
     const k = n.ParamRef.number as number;
     const num = renumber.get(k) ?? k;
     const t = k === LO_PARAM || k === HI_PARAM ? undefined : paramTypes[k - 1];
@@ -36,8 +37,8 @@ export function bindParams(ast: Ast, paramTypes: readonly ([string, string] | un
       delete n.ParamRef;
       Object.assign(n, cast(paramRef(num), t));
     } else n.ParamRef = { ...n.ParamRef, number: num };
-    return false;
-  });
+  }
+  const out = ast;
   return { ast: out, user };
 }
 

@@ -29,6 +29,17 @@ export function parseSql(sql: string): ParsedStatement[] {
   }));
 }
 
+/**
+ * The source text of one parsed statement: its byte range in `sql` (PostgreSQL's locations count bytes),
+ * without the `;` and what follows it; the whole text when the statement is all of it.
+ */
+export function statementSql(sql: string, parsed: ParsedStatement): string {
+  if (parsed.location === 0 && parsed.length === undefined) return sql;
+  const bytes = Buffer.from(sql, 'utf8');
+  const end = parsed.length === undefined ? bytes.length : parsed.location + parsed.length;
+  return bytes.subarray(parsed.location, end).toString('utf8');
+}
+
 /** SQL text for one statement node (wrapped). */
 export function deparse(stmt: Ast): string {
   return deparseSync({ version: 180000, stmts: [{ stmt }] } as Ast, { pretty: false });
