@@ -103,7 +103,11 @@ export class Catalog {
                           AND k.ord <= i.indnkeyatts
                         GROUP BY i.indexrelid) u) AS uniques,
                     (SELECT json_agg(json_build_object('name', a.attname, 'typeOid', a.atttypid::int, 'nsp', tn.nspname,
-                        'typname', t.typname, 'notNull', a.attnotnull) ORDER BY a.attnum)
+                        'typname', t.typname,
+                        -- PostgreSQL 18 sets attnotnull for NOT VALID not-null constraints too: old rows may be null.
+                        'notNull', a.attnotnull AND NOT EXISTS (SELECT 1 FROM pg_constraint k
+                          WHERE k.conrelid = a.attrelid AND k.contype = 'n' AND NOT k.convalidated
+                            AND a.attnum = ANY (k.conkey))) ORDER BY a.attnum)
                        FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace tn ON tn.oid = t.typnamespace
                       WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
                FROM unnest($1::text[]) WITH ORDINALITY AS r(name, i)

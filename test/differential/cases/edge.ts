@@ -4,6 +4,30 @@ import type { DiffCase } from '../case.ts';
 
 export const cases: DiffCase[] = [
   {
+    // PostgreSQL 18: k has a NOT VALID not-null constraint, yet old rows hold NULLs.
+    name: 'edge: count and avg of a column whose NOT NULL constraint is NOT VALID',
+    sql: 'SELECT count(k), avg(k), count(*), sum(v) FROM t_notvalid',
+    expectSplit: true,
+  },
+  {
+    name: 'edge: groups of a key whose NOT NULL constraint is NOT VALID keep the NULL group',
+    sql: 'SELECT k, count(*), count(k), sum(v) FROM t_notvalid GROUP BY k ORDER BY k NULLS FIRST LIMIT 5',
+    ordered: true,
+    expectSplit: true,
+  },
+  {
+    // Split on value ranges of k: the NULL rows must still fall in one chunk.
+    name: 'edge: count(DISTINCT) of a column whose NOT NULL constraint is NOT VALID, beside count(*)',
+    sql: 'SELECT count(DISTINCT k), count(*), sum(v) FROM t_notvalid',
+    expectSplit: true,
+  },
+  {
+    name: 'edge: rows ordered by a key whose NOT NULL constraint is NOT VALID',
+    sql: 'SELECT k, id FROM t_notvalid ORDER BY k NULLS FIRST, id LIMIT 12',
+    ordered: true,
+    expectSplit: true,
+  },
+  {
     name: 'edge: FILTER in the select list and in HAVING',
     sql: 'SELECT g, count(*) FILTER (WHERE b) FROM t_facts GROUP BY g HAVING count(*) FILTER (WHERE b) > 10 ORDER BY g',
     ordered: true,
