@@ -195,7 +195,8 @@ export function rewriteAggregate(
     const parts = combiner.partials(call, argClass(call, targetIndex, resultTypes, scope, sel, key));
     if (typeof parts === 'string') return parts;
     const partials: number[] = [];
-    for (const [k, p] of parts.entries()) {
+    for (const [k, part] of parts.entries()) {
+      const p = countRows(part, scope, sel);
       // The same partial (count(x) for avg and variance, say) is computed once and shared.
       const fp = key(p);
       const seen = partialAt.get(fp) ?? -1;
@@ -298,6 +299,31 @@ export function rewriteAggregate(
   return {
     shard,
     merge: Object.freeze({ kind: 'aggregate', columns, groups: groups.length, aggregates, final, steps }),
+  };
+}
+
+/**
+ * `count(c)` of a NOT NULL column of a table at this level that no outer join null-extends counts rows:
+ * `count(*)`, one transition less per row (avg() of NOT NULL columns shipped a count of each; PostgreSQL
+ * computes identical aggregates once). FILTER is kept; DISTINCT and ORDER BY calls stay as they are.
+ */
+function countRows(p: Ast, scope: Scope, owner: Ast): Ast {
+  const f = p.FuncCall;
+  if (!f || f.agg_star || f.agg_distinct || f.agg_order || f.over || f.args?.length !== 1) return p;
+  const name = funcName(p);
+  if (name?.name !== 'count' || name.schema) return p;
+  const arg = f.args[0];
+  if (!columnRefNames(arg)) return p;
+  const hit = resolveColumn(arg, scope, owner);
+  if (!hit?.column.notNull || !hit.table.splittable || hit.table.owner !== owner) return p;
+  // Fields in the parser's order, so a count(*) the statement has itself is the same partial.
+  return {
+    FuncCall: {
+      funcname: [{ String: { sval: 'count' } }],
+      ...(f.agg_filter ? { agg_filter: f.agg_filter } : {}),
+      agg_star: true,
+      funcformat: 'COERCE_EXPLICIT_CALL',
+    },
   };
 }
 

@@ -229,6 +229,27 @@ describe('planStatement: parallel plans', () => {
     expect(p.shardSql.includes('pg_collation_for')).toBe(kinds.includes('collation'));
   });
 
+  it.each<[string, RegExp, RegExp | null]>([
+    // A NOT NULL column of a table no outer join null-extends: its count is the row count.
+    ['SELECT avg(id) FROM big', /sum\(id\) AS __mb_1, count\(\*\) AS __mb_2 FROM/, /count\(id\)/],
+    ['SELECT count(id), count(*) FROM big', /SELECT count\(\*\) AS __mb_1 FROM/, /__mb_2/],
+    ['SELECT count(b.id) FROM big b LEFT JOIN small s ON s.id = b.g', /count\(\*\)/, /count\(b\.id\)/],
+    [
+      'SELECT count(id) FILTER (WHERE g > 1) FROM big',
+      /count\(\*\) FILTER \(WHERE g > 1\)/,
+      /count\(id\)/,
+    ],
+    // Nullable, null-extended by the outer join, or DISTINCT: counted as written.
+    ['SELECT avg(g) FROM big', /count\(g\)/, /count\(\*\)/],
+    ['SELECT count(s.id) FROM big b LEFT JOIN small s ON s.id = b.g', /count\(s\.id\)/, /count\(\*\)/],
+    ['SELECT count(DISTINCT id) FROM big', /count\(DISTINCT id\)/, /count\(\*\)/],
+  ])('%s: shard counts %s', (sql, has, hasNot) => {
+    const p = plan(sql);
+    if (p.kind !== 'parallel') throw new Error(`expected parallel: ${JSON.stringify(p)}`);
+    expect(p.shardSql).toMatch(has);
+    if (hasNot) expect(p.shardSql).not.toMatch(hasNot);
+  });
+
   it('count(DISTINCT g) splits on the value ranges of g from its histogram', () => {
     const p = plan('SELECT count(DISTINCT g) FROM big', 3);
     if (p.kind !== 'parallel') throw new Error('expected parallel');
