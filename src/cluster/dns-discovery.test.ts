@@ -163,12 +163,13 @@ describe('DnsDiscovery against a registry', () => {
         return [`10.0.0.${lookups}`];
       },
     });
+    const started = performance.now();
     discovery.start();
-    await new Promise((r) => setTimeout(r, 330));
+    // Waits for three lookups (a loaded machine may take longer than 3 × 50 ms; no timing is asserted).
+    while (lookups < 3 && performance.now() - started < 10_000) await new Promise((r) => setTimeout(r, 10));
     await discovery.stop();
     const seen = lookups;
     expect(seen).toBeGreaterThanOrEqual(3);
-    expect(seen).toBeLessThanOrEqual(7);
     // Each answer replaced the previous one (idle workers go at once).
     expect(registry.list().map((w) => w.id)).toEqual([`10.0.0.${seen}:7000`]);
     await new Promise((r) => setTimeout(r, 120));
