@@ -137,6 +137,9 @@ interface CostEstimate {
 /** How long a statement shape found too cheap to split runs whole without asking PostgreSQL again. */
 const CHEAP_TTL_MS = 10_000;
 
+/** Statements that may drop a connection's prepared statements (a word match: false alarms cost a reconnect). */
+const DROPS_PREPARED = /\b(discard|deallocate)\b/i;
+
 export class Coordinator {
   /** Statement shapes (by decision key) recently found to run whole: far below the threshold, or a split that does not pay. */
   private readonly cheap = new Map<string, { reason: string; until: number }>();
@@ -632,7 +635,9 @@ export class Coordinator {
     } catch (err) {
       throw toPgErrorLogged(err, this.log);
     } finally {
-      if (!client) c.release();
+      // A connection that may have dropped its prepared statements (the catalog's among them) is closed, not
+      // pooled again: node-postgres would still send them by name.
+      if (!client) c.release(DROPS_PREPARED.test(req.sql) ? true : undefined);
     }
   }
 

@@ -8,6 +8,11 @@ export interface SqlQuery {
   values?: readonly unknown[];
   /** 'array': rows as arrays of text; otherwise objects keyed by column name. */
   rowMode?: 'array';
+  /**
+   * A name for a statement sent often: node-postgres prepares it once per connection (PostgreSQL then skips
+   * parsing and planning it); other clients may ignore it. The text under one name must never change.
+   */
+  name?: string;
 }
 
 export interface SqlResult {
@@ -37,6 +42,7 @@ export function fromPg(client: pg.ClientBase): SqlClient {
             text: q.text,
             ...(q.values ? { values: q.values as unknown[] } : {}),
             ...(q.rowMode ? { rowMode: q.rowMode } : {}),
+            ...(q.name ? { name: q.name } : {}),
           })) as Promise<SqlResult>,
   };
 }
