@@ -234,11 +234,7 @@ describe('planStatement: parallel plans', () => {
     ['SELECT avg(id) FROM big', /sum\(id\) AS __mb_1, count\(\*\) AS __mb_2 FROM/, /count\(id\)/],
     ['SELECT count(id), count(*) FROM big', /SELECT count\(\*\) AS __mb_1 FROM/, /__mb_2/],
     ['SELECT count(b.id) FROM big b LEFT JOIN small s ON s.id = b.g', /count\(\*\)/, /count\(b\.id\)/],
-    [
-      'SELECT count(id) FILTER (WHERE g > 1) FROM big',
-      /count\(\*\) FILTER \(WHERE g > 1\)/,
-      /count\(id\)/,
-    ],
+    ['SELECT count(id) FILTER (WHERE g > 1) FROM big', /count\(\*\) FILTER \(WHERE g > 1\)/, /count\(id\)/],
     // Nullable, null-extended by the outer join, or DISTINCT: counted as written.
     ['SELECT avg(g) FROM big', /count\(g\)/, /count\(\*\)/],
     ['SELECT count(s.id) FROM big b LEFT JOIN small s ON s.id = b.g', /count\(s\.id\)/, /count\(\*\)/],
