@@ -17,22 +17,17 @@ interface CachedTable extends Cached<TableInfo | null> {
 }
 
 /**
- * What changes when a table's definition does: the system column `xmin` of its pg_class row and of its
- * columns' pg_attribute rows (types, NOT NULL, added or dropped columns). A cached table whose version differs
- * is loaded again before a statement is planned with it. `TABLE_VERSION` (per pg_class row `c`) and
- * `CHECK_TABLES` (per name) compute the same text.
+ * What changes when a table's definition does (per pg_class row `c`): the system column `xmin` of its
+ * pg_class row and of its columns' pg_attribute rows (types, NOT NULL, added or dropped columns). A cached
+ * table whose version, or whose name's resolution, differs is loaded again before a statement is planned
+ * with it.
  */
 const TABLE_VERSION = `(c.xmin::text || '/' ||
    (SELECT coalesce(array_agg(a.xmin::text ORDER BY a.attnum)::text, '') FROM pg_attribute a
      WHERE a.attrelid = c.oid AND a.attnum > 0))`;
-const CHECK_TABLES = `SELECT r.i, c.oid::int AS oid,
-         c.xmin::text || '/' ||
-           coalesce((array_agg(a.xmin::text ORDER BY a.attnum) FILTER (WHERE a.attrelid IS NOT NULL))::text, '')
-           AS version
+const CHECK_TABLES = `SELECT r.i, c.oid::int AS oid, ${TABLE_VERSION} AS version
     FROM unnest($1::text[]) WITH ORDINALITY AS r(name, i)
-    LEFT JOIN pg_class c ON c.oid = to_regclass(r.name)
-    LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0
-   GROUP BY r.i, c.oid, c.xmin`;
+    LEFT JOIN pg_class c ON c.oid = to_regclass(r.name)`;
 
 const quoteName = (parts: string[]): string => parts.map((p) => `"${p.replace(/"/g, '""')}"`).join('.');
 
@@ -115,7 +110,7 @@ export class Catalog {
     names: string[][],
     key: (t: string[]) => string,
   ): Promise<string[][]> {
-    // Prepared once per connection where the client can (0.4 ms a statement instead of 1 ms).
+    // Prepared once per connection where the client can (~0.5 ms a statement instead of ~1 ms).
     const res = await client.query({
       name: 'mb_catalog_check',
       text: CHECK_TABLES,
