@@ -4,7 +4,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RAW_TEXT } from '../../src/pg/raw-text.ts';
-import { compareResults } from '../differential/compare.ts';
+import { expectSameAsDirect } from '../support/same-as-direct.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
 let stack: TestStack | undefined;
@@ -29,16 +29,8 @@ afterAll(async () => {
 });
 
 async function sameAsDirect(sql: string) {
-  const want = await direct!.query({ text: sql, rowMode: 'array' });
-  const { status, body } = await stack!.query({ sql, mode: 'parallel' });
-  expect(status, JSON.stringify(body)).toBe(200);
-  expect(body.plan.mode).toBe('parallel');
-  const diff = compareResults(
-    { columns: want.fields.map((f) => ({ name: f.name, typeOid: f.dataTypeID })), rows: want.rows },
-    { columns: body.columns, rows: body.rows },
-    { ordered: false },
-  );
-  expect(diff, JSON.stringify(body.plan)).toBeNull();
+  const plan = await expectSameAsDirect(direct!, stack!, sql, { mode: 'parallel', ordered: false });
+  expect(plan.mode).toBe('parallel');
 }
 
 describe('catalog freshness', () => {

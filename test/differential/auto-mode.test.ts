@@ -4,8 +4,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RAW_TEXT } from '../../src/pg/raw-text.ts';
+import { expectSameAsDirect } from '../support/same-as-direct.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
-import { compareResults } from './compare.ts';
 
 let stack: TestStack | undefined;
 let direct: pg.Client | undefined;
@@ -29,18 +29,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function sameAsDirect(sql: string, ordered: boolean) {
-  const want = await direct!.query({ text: sql, rowMode: 'array' });
-  const { status, body } = await stack!.query({ sql, mode: 'auto' });
-  expect(status, JSON.stringify(body)).toBe(200);
-  const diff = compareResults(
-    { columns: want.fields.map((f) => ({ name: f.name, typeOid: f.dataTypeID })), rows: want.rows },
-    { columns: body.columns, rows: body.rows },
-    { ordered },
-  );
-  expect(diff, JSON.stringify(body.plan)).toBeNull();
-  return body.plan;
-}
+const sameAsDirect = (sql: string, ordered: boolean) =>
+  expectSameAsDirect(direct!, stack!, sql, { mode: 'auto', ordered });
 
 describe('auto mode', () => {
   it('runs a statement over a table under 8 MB whole, and remembers that for its text', async () => {
