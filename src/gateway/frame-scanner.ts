@@ -4,6 +4,7 @@ import { invalidLength, MAX_MESSAGE_LENGTH } from './message-reader.ts';
 
 export interface ScannedMessage {
   type: string;
+  /** A view of the pushed chunk when the message came whole in one: read it in the callback, or copy it. */
   body: Buffer;
 }
 
@@ -50,8 +51,17 @@ export class FrameScanner {
         continue;
       }
       if (this.headerLength === 0 && end - i >= HEADER) {
-        // The common case: a whole header in this chunk, read in place.
-        this.start(chunk[i] as number, chunk.readInt32BE(i + 1));
+        // The common case: a whole header in this chunk, read in place; mostly the whole message too.
+        const type = chunk[i] as number;
+        const len = chunk.readInt32BE(i + 1);
+        const next = i + 1 + len;
+        if (len >= 4 && len <= MAX_MESSAGE_LENGTH && next <= end) {
+          if (this.wantedCodes[type] === 1)
+            this.onMessage({ type: String.fromCharCode(type), body: chunk.subarray(i + HEADER, next) });
+          i = next;
+          continue;
+        }
+        this.start(type, len);
         i += HEADER;
         continue;
       }
@@ -72,7 +82,7 @@ export class FrameScanner {
 
   private finish(): void {
     if (this.keep) {
-      // Copied: the chunk is relayed (and may be reused) after this returns.
+      // The pieces of several chunks, joined.
       const body = Buffer.concat(this.body);
       this.body = [];
       this.keep = false;

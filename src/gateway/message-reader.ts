@@ -97,6 +97,7 @@ export class MessageReader {
   /** The longest message accepted; may be raised later (PostgreSQL allows less before authentication). */
   constructor(public maxLength = MAX_MESSAGE_LENGTH) {}
 
+  /** `chunk` becomes the reader's: the messages it yields are views of it, so it must not be reused. */
   push(chunk: Buffer): void {
     this.queue.push(chunk);
   }
@@ -112,7 +113,8 @@ export class MessageReader {
     const len = this.queue.peekInt32(1);
     if (len < 4 || len > this.maxLength) throw invalidLength();
     if (this.queue.length < len + 1) return null;
-    const raw = Buffer.from(this.queue.take(len + 1));
+    // A view, not a copy: the chunks pushed are the reader's (see push).
+    const raw = this.queue.take(len + 1);
     return { type: String.fromCharCode(raw[0] as number), body: raw.subarray(5), raw };
   }
 

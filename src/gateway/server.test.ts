@@ -5,6 +5,8 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import * as wire from '../../test/gateway/wire.ts';
+import { authenticate, RawConnection } from '../../test/gateway/wire.ts';
 import { type RunningServer, startServer } from '../cli/serve.ts';
 import type { QueryResult } from '../exec/api.ts';
 import type { NotSplit } from '../exec/coordinator.ts';
@@ -386,6 +388,50 @@ describe('startup packets and malformed messages', () => {
 
   const badStartup = Buffer.alloc(8);
   badStartup.writeInt32BE(3);
+
+  it('Queries cut at any byte, or several in one write, get the answers PostgreSQL gives', async () => {
+    // The gateway takes a chunk that is exactly one Query on a shorter path than a reassembled one.
+    const u = new URL(databaseUrl);
+    const who = {
+      user: decodeURIComponent(u.username),
+      password: decodeURIComponent(u.password),
+      database: decodeURIComponent(u.pathname.slice(1)),
+    };
+    const answers = async (port: number, queries: string[], cut: number): Promise<string[]> => {
+      const bytes = Buffer.concat(queries.map(wire.query));
+      const conn = await RawConnection.open(port);
+      try {
+        await authenticate(conn, who);
+        const before = conn.messages.length;
+        const ready = conn.readyCount();
+        conn.write(bytes.subarray(0, cut));
+        await new Promise((r) => setTimeout(r, 5));
+        conn.write(bytes.subarray(cut));
+        expect(await conn.until(() => conn.readyCount() === ready + queries.length, 10_000)).toBe(true);
+        return conn.messages.slice(before).map((m) => `${m.type} ${m.body.toString('hex')}`);
+      } finally {
+        conn.drop('end');
+      }
+    };
+    const spy = spyCoordinator();
+    try {
+      // Split first: the last AGGREGATE queues behind the relayed SELECT and is relayed too.
+      // Relayed first: a SELECT without a table, cut, whole, or with the next.
+      for (const queries of [
+        [AGGREGATE, 'SELECT 3 AS three', AGGREGATE],
+        ['SELECT 3 AS three', "SELECT 'four' AS four", 'SELECT 5'],
+      ]) {
+        const want = await answers(Number(u.port), queries, 0);
+        const first = wire.query(queries[0] as string).length;
+        for (const cut of [0, 1, 4, 5, first - 1, first, first + 1, first + 20]) {
+          expect(await answers(server.pgPort as number, queries, cut), `cut at ${cut}`).toEqual(want);
+        }
+      }
+      expect(await spy.modes()).toEqual(Array(8).fill('parallel'));
+    } finally {
+      spy.restore();
+    }
+  });
 
   it('an impossible startup length gets 08P01 and closes only that connection', async () => {
     const client = await connect();

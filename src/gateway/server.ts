@@ -3,6 +3,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from 'pino';
 import type { QueryRequest, QueryResult } from '../exec/api.ts';
+import { adoptClientSocket } from './client-socket.ts';
 import type { GatewayCoordinator } from './intercept.ts';
 import { Session, type SessionContext } from './session.ts';
 import { ShapeCache } from './shape-cache.ts';
@@ -74,7 +75,9 @@ export async function startGatewayServer(opts: GatewayOptions): Promise<GatewayS
   };
   const limit = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   const sessions = new Set<Session>();
-  const server = net.createServer((socket) => {
+  // Accepted paused: adoptClientSocket moves each connection to a socket that reads into a shared buffer.
+  const server = net.createServer({ pauseOnConnect: true }, (accepted) => {
+    const socket = adoptClientSocket(accepted);
     try {
       const session = new Session(socket, ctx, sessions.size >= limit);
       sessions.add(session);

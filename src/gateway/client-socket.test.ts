@@ -1,0 +1,130 @@
+// Adopted client sockets read through the shared buffer: every byte arrives once and in order, writes and
+// pausing work as on any socket, and the listener closes without waiting for them.
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { adoptClientSocket, receiveFrom } from './client-socket.ts';
+
+const servers: net.Server[] = [];
+afterEach(() => {
+  for (const s of servers.splice(0)) s.close();
+});
+
+/** A listener whose connections are adopted and handed to `onSocket`; resolves with its port. */
+async function listen(onSocket: (s: net.Socket) => void): Promise<{ server: net.Server; port: number }> {
+  const server = net.createServer({ pauseOnConnect: true }, (accepted) =>
+    onSocket(adoptClientSocket(accepted)),
+  );
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as net.AddressInfo).port };
+}
+
+const connect = (port: number): Promise<net.Socket> =>
+  new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1', () => resolve(s));
+    s.once('error', reject);
+  });
+
+/** Every byte `socket` receives until it ends. */
+const received = (socket: net.Socket): Promise<Buffer> =>
+  new Promise((resolve) => {
+    const parts: Buffer[] = [];
+    socket.on('data', (c: Buffer) => parts.push(c));
+    socket.on('end', () => resolve(Buffer.concat(parts)));
+  });
+
+describe('adoptClientSocket', () => {
+  it.each([
+    ['small writes', 2000, 7],
+    ['writes larger than the shared buffer', 6, 200_000],
+  ])('%s: echoed back whole and in order', async (_name, writes, size) => {
+    const { port } = await listen((s) => {
+      receiveFrom(s, (chunk) => s.write(chunk));
+      s.on('end', () => s.end());
+    });
+    const client = await connect(port);
+    const sent = Buffer.alloc(writes * size);
+    for (let i = 0; i < sent.length; i++) sent[i] = (i * 31 + (i >> 8)) & 0xff;
+    const echoed = received(client);
+    for (let i = 0; i < writes; i++) client.write(sent.subarray(i * size, (i + 1) * size));
+    client.end();
+    expect((await echoed).equals(sent)).toBe(true);
+  });
+
+  it('chunks are copies: a chunk kept by the receiver does not change with later reads', async () => {
+    const kept: Buffer[] = [];
+    let done: () => void = () => {};
+    const all = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    const { port } = await listen((s) => {
+      receiveFrom(s, (chunk) => kept.push(chunk));
+      s.on('end', () => done());
+    });
+    const client = await connect(port);
+    for (const letter of 'abcdef') {
+      client.write(letter.repeat(100));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    client.end();
+    await all;
+    expect(Buffer.concat(kept).toString()).toBe([...'abcdef'].map((l) => l.repeat(100)).join(''));
+  });
+
+  it('pause holds reads back until resume', async () => {
+    const got: string[] = [];
+    let socket: net.Socket | undefined;
+    const { port } = await listen((s) => {
+      socket = s;
+      receiveFrom(s, (chunk) => got.push(chunk.toString()));
+    });
+    const client = await connect(port);
+    await new Promise((r) => setTimeout(r, 20));
+    socket?.pause();
+    client.write('held');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(got).toEqual([]);
+    socket?.resume();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(got).toEqual(['held']);
+    client.destroy();
+  });
+
+  it('receiveFrom(null) drops what follows', async () => {
+    const got: string[] = [];
+    const { port } = await listen((s) => {
+      receiveFrom(s, (chunk) => {
+        got.push(chunk.toString());
+        receiveFrom(s, null);
+      });
+    });
+    const client = await connect(port);
+    client.write('first');
+    await new Promise((r) => setTimeout(r, 30));
+    client.write('second');
+    await new Promise((r) => setTimeout(r, 30));
+    expect(got).toEqual(['first']);
+    client.destroy();
+  });
+
+  it('the listener closes while adopted connections are still open', async () => {
+    let socket: net.Socket | undefined;
+    const { server, port } = await listen((s) => {
+      socket = s;
+    });
+    const client = await connect(port);
+    await new Promise((r) => setTimeout(r, 20));
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    expect(socket?.destroyed).toBe(false);
+    socket?.destroy();
+    client.destroy();
+  });
+
+  it('a socket that was not adopted delivers through data events', async () => {
+    const { port } = await listen((s) => s.end('hello'));
+    const client = await connect(port);
+    const got = await new Promise<string>((resolve) => receiveFrom(client, (c) => resolve(c.toString())));
+    expect(got).toBe('hello');
+    client.destroy();
+  });
+});
