@@ -1,8 +1,8 @@
-// Adopted client sockets read through the shared buffer: every byte arrives once and in order, writes and
-// pausing work as on any socket, and the listener closes without waiting for them.
+// Adopted client sockets read into their own buffer and hand on views: every byte arrives once and in order,
+// a view written out survives while the write holds it, pausing works, the listener closes without them.
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { adoptClientSocket, receiveFrom } from './client-socket.ts';
+import { adoptClientSocket, keepRead, receiveFrom } from './client-socket.ts';
 
 const servers: net.Server[] = [];
 afterEach(() => {
@@ -39,7 +39,10 @@ describe('adoptClientSocket', () => {
     ['writes larger than the shared buffer', 6, 200_000],
   ])('%s: echoed back whole and in order', async (_name, writes, size) => {
     const { port } = await listen((s) => {
-      receiveFrom(s, (chunk) => s.write(chunk));
+      receiveFrom(s, (view) => {
+        s.write(view);
+        if (s.writableLength > 0) keepRead(s); // the pending write holds the view
+      });
       s.on('end', () => s.end());
     });
     const client = await connect(port);
@@ -51,24 +54,30 @@ describe('adoptClientSocket', () => {
     expect((await echoed).equals(sent)).toBe(true);
   });
 
-  it('chunks are copies: a chunk kept by the receiver does not change with later reads', async () => {
+  it.each([
+    ['kept with keepRead: intact', true],
+    ['kept without keepRead: overwritten by the next read', false],
+  ])('views of the read buffer, %s', async (_name, keep) => {
+    let socket: net.Socket | undefined;
     const kept: Buffer[] = [];
-    let done: () => void = () => {};
-    const all = new Promise<void>((resolve) => {
-      done = resolve;
-    });
     const { port } = await listen((s) => {
-      receiveFrom(s, (chunk) => kept.push(chunk));
-      s.on('end', () => done());
+      socket = s;
+      receiveFrom(s, (view) => {
+        kept.push(view);
+        if (keep) keepRead(s);
+      });
     });
     const client = await connect(port);
-    for (const letter of 'abcdef') {
+    for (const letter of 'abc') {
       client.write(letter.repeat(100));
-      await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setTimeout(r, 20));
     }
-    client.end();
-    await all;
-    expect(Buffer.concat(kept).toString()).toBe([...'abcdef'].map((l) => l.repeat(100)).join(''));
+    expect(kept.length).toBe(3);
+    const got = Buffer.concat(kept).toString();
+    if (keep) expect(got).toBe(['a', 'b', 'c'].map((l) => l.repeat(100)).join(''));
+    else expect(got).toBe('c'.repeat(300));
+    socket?.destroy();
+    client.destroy();
   });
 
   it('pause holds reads back until resume', async () => {

@@ -1,18 +1,13 @@
-// Client sockets that read into one shared buffer (Node's `onread`), as the backend sockets do.
+// Client sockets that read into their own buffer (Node's `onread`), as the backend sockets do.
 import net from 'node:net';
-
-/**
- * Read buffer of every plain-TCP client socket. The onread callback copies the bytes out before it returns,
- * so one buffer serves all clients; it saves the Readable stream's per-read allocation and bookkeeping,
- * which under pgbench -S is a sixth of the gateway's CPU per transaction.
- */
-const CLIENT_READS = Buffer.allocUnsafe(64 * 1024);
+import { ReadBuffer } from './read-buffer.ts';
 
 type Receiver = (chunk: Buffer) => void;
 
-/** Where an adopted socket's bytes go; null: dropped (nobody listens yet, or the socket moved to TLS). */
+/** Where an adopted socket's reads go (null: dropped, nobody listens yet, or TLS took over) and its buffer. */
 interface Route {
   receive: Receiver | null;
+  reads: ReadBuffer;
 }
 
 const routes = new WeakMap<net.Socket, Route>();
@@ -23,8 +18,9 @@ interface WithHandle {
 }
 
 /**
- * A socket on the same connection as `accepted` (accepted paused: `pauseOnConnect`) whose reads land in the
- * shared buffer. net.Server has no `onread` option, so the accepted socket's handle moves to a new
+ * A socket on the same connection as `accepted` (accepted paused: `pauseOnConnect`) whose reads land in its
+ * own buffer and reach the receiver as views (see ReadBuffer), without the Readable stream's per-read
+ * allocation and bookkeeping. net.Server has no `onread` option, so the accepted socket's handle moves to a new
  * net.Socket built with one (the constructor Node's own server uses), and the empty shell is destroyed
  * (which also keeps the server's connection count right). Falls back to `accepted` itself when there is no
  * handle to move.
@@ -37,16 +33,10 @@ export function adoptClientSocket(accepted: net.Socket): net.Socket {
     return accepted;
   }
   shell._handle = null;
-  const route: Route = { receive: null };
+  const route: Route = { receive: null, reads: new ReadBuffer() };
   const socket: net.Socket = new net.Socket({
     handle,
-    onread: {
-      buffer: CLIENT_READS,
-      callback: (n: number, buf: Uint8Array): boolean => {
-        route.receive?.(Buffer.from(buf.subarray(0, n)));
-        return true;
-      },
-    },
+    onread: route.reads.onread((view) => route.receive?.(view)),
   } as net.SocketConstructorOpts);
   routes.set(socket, route);
   accepted.destroy();
@@ -55,7 +45,8 @@ export function adoptClientSocket(accepted: net.Socket): net.Socket {
 
 /**
  * Sends the bytes `socket` reads to `receive` (null: stop delivering, as before a TLS handshake takes the
- * connection over), through the shared buffer for an adopted socket and 'data' events for any other.
+ * connection over). An adopted socket hands on views of its read buffer, valid until `receive` returns
+ * (see keepRead); any other socket hands on its 'data' chunks.
  */
 export function receiveFrom(socket: net.Socket, receive: Receiver | null): void {
   const route = routes.get(socket);
@@ -65,4 +56,9 @@ export function receiveFrom(socket: net.Socket, receive: Receiver | null): void 
   }
   socket.removeAllListeners('data');
   if (receive) socket.on('data', receive);
+}
+
+/** The last bytes `socket` handed on stay in use (a write still holds them): its next read gets a new buffer. */
+export function keepRead(socket: net.Socket): void {
+  routes.get(socket)?.reads.keep();
 }

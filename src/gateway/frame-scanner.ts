@@ -37,14 +37,15 @@ export class FrameScanner {
     return this.need === 0 && this.headerLength === 0;
   }
 
-  /** Reads `chunk`; throws a 08P01 PgError on an impossible length. */
+  /** Reads `chunk`, which the caller may reuse once this returns; throws a 08P01 PgError on an impossible length. */
   push(chunk: Buffer): void {
     let i = 0;
     const end = chunk.length;
     while (i < end) {
       if (this.need > 0) {
         const n = Math.min(this.need, end - i);
-        if (this.keep) this.body.push(chunk.subarray(i, i + n));
+        // Copied: the rest of this body comes in a later chunk, and the caller may reuse this one by then.
+        if (this.keep) this.body.push(Buffer.from(chunk.subarray(i, i + n)));
         i += n;
         this.need -= n;
         if (this.need === 0) this.finish();

@@ -34,7 +34,7 @@ export function parseStartupPacket(packet: Buffer): StartupPacket {
 /** Query ('Q'): the query string. */
 export function parseQuery(body: Buffer): string {
   const end = body.indexOf(0);
-  return body.subarray(0, end < 0 ? body.length : end).toString('utf8');
+  return body.toString('utf8', 0, end < 0 ? body.length : end);
 }
 
 /** Parse ('P'): statement name, then the query string. */

@@ -1,5 +1,6 @@
 // The gateway with real clients (node-postgres, psql) over real sockets against the suite's PostgreSQL.
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -432,6 +433,37 @@ describe('startup packets and malformed messages', () => {
       spy.restore();
     }
   });
+
+  it('a client that stops reading gets every row intact once it reads again (relayed writes that wait)', async () => {
+    const u = new URL(databaseUrl);
+    const conn = await RawConnection.open(server.pgPort as number);
+    try {
+      await authenticate(conn, {
+        user: decodeURIComponent(u.username),
+        password: decodeURIComponent(u.password),
+        database: decodeURIComponent(u.pathname.slice(1)),
+      });
+      const before = conn.messages.length;
+      const ready = conn.readyCount();
+      const rows = 200_000;
+      conn.socket.pause(); // the gateway's writes to this client wait while PostgreSQL goes on sending
+      conn.write(wire.query(`SELECT i, md5(i::text) FROM generate_series(1, ${rows}) i`));
+      await new Promise((r) => setTimeout(r, 500));
+      conn.socket.resume();
+      expect(await conn.until(() => conn.readyCount() === ready + 1, 30_000)).toBe(true);
+      const data = conn.messages.slice(before).filter((m) => m.type === 'D');
+      expect(data.length).toBe(rows);
+      const bad = data.filter((m, k) => {
+        const i = String(k + 1);
+        const want = createHash('md5').update(i).digest('hex');
+        const n = m.body.readInt32BE(2);
+        return m.body.toString('utf8', 6, 6 + n) !== i || m.body.toString('utf8', 6 + n + 4) !== want;
+      });
+      expect(bad.length).toBe(0);
+    } finally {
+      conn.drop('end');
+    }
+  }, 60_000);
 
   it('an impossible startup length gets 08P01 and closes only that connection', async () => {
     const client = await connect();

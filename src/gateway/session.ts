@@ -9,7 +9,7 @@ import type { QueryRequest, QueryResult } from '../exec/api.ts';
 import { mayChangeCatalog } from '../sql/ddl.ts';
 import { BackendChannel } from './backend-channel.ts';
 import { splittableBatch } from './batch.ts';
-import { receiveFrom } from './client-socket.ts';
+import { keepRead, receiveFrom } from './client-socket.ts';
 import {
   encodeBindComplete,
   encodeCloseComplete,
@@ -46,7 +46,8 @@ import {
   SSL_REQUEST_CODE,
   type StartupPacket,
 } from './messages.ts';
-import { MAYBE_SELECT, type ShapeCache, shapeKey, shapeSeed } from './shape-cache.ts';
+import { ReadBuffer } from './read-buffer.ts';
+import { MAYBE_SELECT, quietSelect, type ShapeCache, shapeKey, shapeSeed } from './shape-cache.ts';
 import { dropsPrepared, type Interceptable, interceptable } from './split-query.ts';
 
 /** A statement the coordinator may take: what it is, its decision key and its shape (see shape-cache.ts). */
@@ -91,13 +92,6 @@ export const cancelKey = (processId: number, secretKey: number): string => `${pr
 /** Statements longer than this are relayed without being parsed (a 1 MB IN list parses for ~0.5 s). */
 const MAX_ANALYZED_LENGTH = 64 * 1024;
 
-/**
- * Read buffer of every session's plain-TCP backend socket. Node calls the socket's onread callback as soon as
- * a read lands, and the callback copies the bytes out, so one buffer serves all sessions; it saves the 64 kB
- * allocation Node otherwise makes per read.
- */
-const BACKEND_READS = Buffer.allocUnsafe(64 * 1024);
-
 /** Extended-protocol messages that may belong to a batch the gateway answers itself. */
 const BATCH_TYPES = new Set(['P', 'B', 'D', 'E', 'C', 'S']);
 
@@ -126,6 +120,8 @@ export class Session {
   /** Prepared statements the client created with Parse, by name ('' the unnamed one). */
   private readonly statements = new Map<string, Prepared>();
   private readonly channel: BackendChannel;
+  /** The plain-TCP backend socket's reads (a TLS socket reads through its own buffers). */
+  private readonly backendReads = new ReadBuffer();
   /** Follows the backend's relayed output (see onServerData); the gateway's own exchanges use fromServer. */
   private readonly scanner = new FrameScanner(new Set(['K', 'Z']), (m) =>
     this.noteServerMessage({ type: m.type, body: m.body, raw: m.body }),
@@ -182,13 +178,15 @@ export class Session {
     this.abort?.abort();
   }
 
-  private onClientData(chunk: Buffer): void {
+  /** @param view bytes read, valid until this returns (see receiveFrom) */
+  private onClientData(view: Buffer): void {
     try {
+      if (this.phase === 'relay' && this.oneQuery(view)) return;
+      const chunk = Buffer.from(view);
       if (this.phase === 'startup') {
         this.startup.push(chunk);
         this.readStartup();
       } else if (this.phase === 'relay') {
-        if (this.oneQuery(chunk)) return;
         this.fromClient.push(chunk);
         for (let m = this.fromClient.next(); m; m = this.fromClient.next()) this.queue.push(m);
         this.pump();
@@ -201,6 +199,7 @@ export class Session {
   /**
    * The usual chunk of a client of the simple protocol, one whole Query with nothing before it, taken as
    * `pump` would take it without queueing it (the per-statement cost of the gateway, see the proxy bench).
+   * @param chunk bytes read, valid until this returns
    */
   private oneQuery(chunk: Buffer): boolean {
     if (chunk[0] !== 0x51 || chunk.length < 5 || this.queue.length > 0 || this.fromClient.pending > 0)
@@ -209,7 +208,10 @@ export class Session {
     if (len + 1 !== chunk.length || len > this.fromClient.maxLength) return false;
     if (this.busy || this.batch !== null || !this.serverReady) return false;
     try {
-      this.takeQuery({ type: 'Q', body: chunk.subarray(5), raw: chunk });
+      if (!this.relayQuiet(chunk)) {
+        const owned = Buffer.from(chunk);
+        this.takeQuery({ type: 'Q', body: owned.subarray(5), raw: owned });
+      }
     } catch (e) {
       this.failed(e);
     }
@@ -283,18 +285,12 @@ export class Session {
 
   /** Connects to PostgreSQL (over TLS when it offers it) and sends the client's StartupMessage. */
   private async connectBackend(startupPacket: Buffer): Promise<void> {
-    // Plain TCP reads land in one shared buffer and are copied out at once (see BACKEND_READS); a TLS
+    // Plain TCP reads land in the session's own buffer and are handed on as views (see ReadBuffer); a TLS
     // socket on top of it reads through its own buffers and emits 'data'.
-    let received: (chunk: Buffer) => void = () => {};
+    let received: (view: Buffer) => void = () => {};
     let socket: net.Socket = net.connect({
       ...this.ctx.backend,
-      onread: {
-        buffer: BACKEND_READS,
-        callback: (n: number, buf: Uint8Array) => {
-          received(Buffer.from(buf.subarray(0, n)));
-          return true;
-        },
-      },
+      onread: this.backendReads.onread((view) => received(view)),
     });
     socket.setNoDelay(true);
     this.server = socket;
@@ -309,7 +305,7 @@ export class Session {
       request.writeInt32BE(SSL_REQUEST_CODE, 4);
       socket.write(request);
       const answer = await new Promise<Buffer>((resolve, reject) => {
-        received = resolve;
+        received = (view) => resolve(Buffer.from(view));
         socket.once('error', reject);
         socket.once('close', () => reject(new Error('PostgreSQL closed the connection')));
       });
@@ -345,20 +341,25 @@ export class Session {
     this.pump();
   }
 
-  private onServerData(chunk: Buffer): void {
-    // Relaying: forward the chunk as it came, only following message boundaries (and reading K and Z).
+  /** @param view bytes read, valid until this returns (see ReadBuffer) */
+  private onServerData(view: Buffer): void {
+    // Relaying: forward the bytes as they came, only following message boundaries (and reading K and Z).
     if (!this.channel.busy && this.fromServer.pending === 0) {
       try {
-        this.scanner.push(chunk);
+        this.scanner.push(view);
       } catch (e) {
         this.ctx.logger.warn({ err: (e as Error).message }, 'malformed message from PostgreSQL');
         this.close();
         return;
       }
-      if (!this.client.write(chunk)) this.server?.pause();
-      this.pump();
+      const flowing = this.client.write(view);
+      // A write that did not complete at once still holds the read buffer.
+      if (this.client.writableLength > 0) this.backendReads.keep();
+      if (!flowing) this.server?.pause();
+      if (this.queue.length > 0) this.pump();
       return;
     }
+    const chunk = Buffer.from(view);
     const out: Buffer[] = [];
     try {
       this.fromServer.push(chunk);
@@ -454,6 +455,21 @@ export class Session {
     this.fail(err);
   }
 
+  /**
+   * Relays a whole Query chunk without decoding its text when nothing in it concerns the gateway: quiet
+   * (see quietSelect) and not for the coordinator (a statement is in flight, or its shape runs whole).
+   */
+  private relayQuiet(chunk: Buffer): boolean {
+    const end = chunk.length - 1; // the text's terminating NUL
+    if (end - 5 > MAX_ANALYZED_LENGTH || chunk.indexOf(0, 5) !== end || !quietSelect(chunk, 5, end))
+      return false;
+    if (this.idle() && !this.ctx.shapes.has(shapeKey(chunk, this.shapeSeed, 5, end))) return false;
+    this.relayQuery(chunk, null);
+    // Relayed as read: a write that did not complete at once still holds the client's read buffer.
+    if (this.server && this.server.writableLength > 0) keepRead(this.client);
+    return true;
+  }
+
   /** A simple Query: split through the coordinator, or relayed. */
   private takeQuery(m: Message): void {
     // The text is decoded once: the split decision and the relay's own checks both read it.
@@ -504,15 +520,9 @@ export class Session {
   /** @param text a Query's text when the caller decoded it already */
   private relay(m: Message, text?: string): void {
     switch (m.type) {
-      case 'Q': {
-        // Query
-        this.outstanding++;
-        this.statements.delete(''); // a simple query replaces the unnamed statement
-        const sql = text ?? parseQuery(m.body);
-        if (dropsPrepared(sql)) this.statements.clear();
-        if (mayChangeCatalog(sql)) this.ctx.coordinator.invalidateCatalog();
-        break;
-      }
+      case 'Q': // Query
+        this.relayQuery(m.raw, text ?? parseQuery(m.body));
+        return;
       case 'P': {
         // Parse
         this.openBatch = true;
@@ -547,6 +557,15 @@ export class Session {
         return;
     }
     if (this.server && !this.server.write(m.raw)) this.client.pause();
+  }
+
+  /** Relays a Query; `sql` its text, null when quietSelect found nothing in it for the checks below. */
+  private relayQuery(raw: Buffer, sql: string | null): void {
+    this.outstanding++;
+    this.statements.delete(''); // a simple query replaces the unnamed statement
+    if (sql !== null && dropsPrepared(sql)) this.statements.clear();
+    if (sql !== null && mayChangeCatalog(sql)) this.ctx.coordinator.invalidateCatalog();
+    if (this.server && !this.server.write(raw)) this.client.pause();
   }
 
   /** A simple Query with one SELECT (or EXPLAIN of one). */

@@ -1,6 +1,9 @@
 // Statement shapes and the cache of shapes that ran whole.
+import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
-import { MAYBE_SELECT, ShapeCache, shapeKey, shapeSeed } from './shape-cache.ts';
+import { mayChangeCatalog } from '../sql/ddl.ts';
+import { MAYBE_SELECT, quietSelect, ShapeCache, shapeKey, shapeSeed } from './shape-cache.ts';
+import { dropsPrepared } from './split-query.ts';
 
 describe('shapeKey', () => {
   it.each([
@@ -25,6 +28,14 @@ describe('shapeKey', () => {
     ['SELECT a FROM t', 'select a from t'],
   ])('different shape: %s ~ %s', (a, b) => {
     expect(shapeKey(a, 0)).not.toBe(shapeKey(b, 0));
+  });
+
+  it.each([
+    'SELECT abalance FROM pgbench_accounts WHERE aid = 81234;',
+    "SELECT 'é', x1 FROM t WHERE y = 2.5",
+  ])('of the bytes of a Query is that of its text: %s', (sql) => {
+    const bytes = Buffer.from(`Qxxxx${sql}\0`);
+    expect(shapeKey(bytes, 7, 5, bytes.length - 1)).toBe(shapeKey(sql, 7));
   });
 
   it('depends on the seed (the user)', () => {
@@ -65,5 +76,78 @@ describe('ShapeCache', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('quietSelect', () => {
+  const quiet = (sql: string) => {
+    const bytes = Buffer.from(`xx${sql}\0`);
+    return quietSelect(bytes, 2, bytes.length - 1);
+  };
+
+  it.each([
+    ['SELECT abalance FROM pgbench_accounts WHERE aid = 7;', true],
+    ['  (select 1) ;  \n', true],
+    ['-- note\nSELECT 1', true],
+    ['TABLE t', true],
+    ['SELECT 1; SELECT 2', false],
+    ['SELECT 1; DROP TABLE t', false],
+    ['SELECT 1;\u00a0CREATE TABLE t ()', false],
+    ['SELECT d FROM t', true],
+    ['SELECT discard FROM t', false],
+    ['SELECT order_date FROM t', false],
+    ['select DEALLOCATE', false],
+    ['UPDATE t SET a = 1', false],
+    ['\u00a0SELECT 1', false],
+    ['DISCARD ALL', false],
+  ])('%j: %s', (sql, want) => {
+    expect(quiet(sql)).toBe(want);
+  });
+
+  it('is true only where the text checks would find nothing to do', () => {
+    const piece = fc.constantFrom(
+      'SELECT ',
+      'select',
+      'WITH ',
+      'explain ',
+      'TABLE ',
+      'VALUES (1)',
+      '(',
+      ' ',
+      '\n',
+      '\t',
+      '\u00a0',
+      ';',
+      'discard',
+      'DISCARD ALL',
+      'deallocate',
+      'De',
+      'dI',
+      'd',
+      'create',
+      'CREATE TABLE t ()',
+      'drop',
+      'call f()',
+      'do',
+      "'",
+      "E'\\''",
+      '--',
+      '/*',
+      '*/',
+      'é',
+      '1',
+      'a',
+      'from t',
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), (pieces) => {
+        const sql = pieces.join('');
+        if (!quiet(sql)) return;
+        expect(MAYBE_SELECT.test(sql)).toBe(true);
+        expect(dropsPrepared(sql)).toBe(false);
+        expect(mayChangeCatalog(sql)).toBe(false);
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

@@ -14,18 +14,17 @@ const isNamePart = (c: number): boolean =>
   isDigit(c) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || c === 0x24;
 
 /** Where the number starting at `i` ends: digits, an optional fraction, an optional exponent with digits. */
-function numberEnd(sql: string, i: number): number {
-  const n = sql.length;
-  while (i < n && isDigit(sql.charCodeAt(i))) i++;
-  if (i < n && sql.charCodeAt(i) === DOT) {
+function numberEnd(sql: Uint8Array, i: number, n: number): number {
+  while (i < n && isDigit(sql[i] as number)) i++;
+  if (i < n && sql[i] === DOT) {
     i++;
-    while (i < n && isDigit(sql.charCodeAt(i))) i++;
+    while (i < n && isDigit(sql[i] as number)) i++;
   }
-  if (i < n && (sql.charCodeAt(i) | 0x20) === 0x65) {
+  if (i < n && ((sql[i] as number) | 0x20) === 0x65) {
     let j = i + 1;
-    if (j < n && (sql.charCodeAt(j) === PLUS || sql.charCodeAt(j) === MINUS)) j++;
-    if (j < n && isDigit(sql.charCodeAt(j))) {
-      while (j < n && isDigit(sql.charCodeAt(j))) j++;
+    if (j < n && (sql[j] === PLUS || sql[j] === MINUS)) j++;
+    if (j < n && isDigit(sql[j] as number)) {
+      while (j < n && isDigit(sql[j] as number)) j++;
       i = j;
     }
   }
@@ -33,11 +32,10 @@ function numberEnd(sql: string, i: number): number {
 }
 
 /** Where the quoted string starting at `i` (a quote) ends; `''` is an escaped quote. */
-function quotedEnd(sql: string, i: number): number {
-  const n = sql.length;
+function quotedEnd(sql: Uint8Array, i: number, n: number): number {
   for (i++; i < n; i++) {
-    if (sql.charCodeAt(i) !== QUOTE) continue;
-    if (i + 1 < n && sql.charCodeAt(i + 1) === QUOTE) i++;
+    if (sql[i] !== QUOTE) continue;
+    if (i + 1 < n && sql[i + 1] === QUOTE) i++;
     else return i + 1;
   }
   return n;
@@ -51,28 +49,30 @@ export function shapeSeed(text: string): number {
 }
 
 /**
- * A 53-bit hash of the statement's shape: its text with quoted strings and numbers blanked (`$n`
+ * A 53-bit hash of the statement's shape: its UTF-8 text with quoted strings and numbers blanked (`$n`
  * parameters and names like `t2` stay), computed in one pass without building the shape. Two hashes of 32
  * bits with different multipliers make the collision odds negligible; a collision would only relay a
- * statement that could have split.
+ * statement that could have split. Takes the bytes as they came (`start` to `end` of `sql`), so a relayed
+ * Query is never decoded; a string is encoded first.
  *
  * @example
  *   shapeKey('SELECT abalance FROM pgbench_accounts WHERE aid = 81234', 0) ===
  *     shapeKey('SELECT abalance FROM pgbench_accounts WHERE aid = 7', 0) // true
  */
-export function shapeKey(sql: string, seed: number): number {
+export function shapeKey(sql: string | Uint8Array, seed: number, start = 0, end?: number): number {
+  const text = typeof sql === 'string' ? Buffer.from(sql) : sql;
+  const n = end ?? text.length;
   let a = seed ^ 0x811c9dc5;
   let b = seed ^ 0x5bd1e995;
   let prev = 0;
-  const n = sql.length;
-  let i = 0;
+  let i = start;
   while (i < n) {
-    let c = sql.charCodeAt(i);
+    let c = text[i] as number;
     if (c === QUOTE) {
-      i = quotedEnd(sql, i);
+      i = quotedEnd(text, i, n);
       c = LITERAL;
     } else if (isDigit(c) && !isNamePart(prev)) {
-      i = numberEnd(sql, i);
+      i = numberEnd(text, i, n);
       c = LITERAL;
     } else {
       i++;
@@ -87,6 +87,50 @@ export function shapeKey(sql: string, seed: number): number {
 
 /** Could be a SELECT (or EXPLAIN of one): anything else is relayed without parsing. Comments first: maybe. */
 export const MAYBE_SELECT = /^[\s(]*(?:select|with|explain|table|values|--|\/\*)/i;
+
+const SEMICOLON = 0x3b;
+/** ASCII white space and `(`, as MAYBE_SELECT skips them (it also skips other Unicode white space). */
+const isLead = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0x28;
+const isSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
+const SELECT_WORDS = ['select', 'with', 'explain', 'table', 'values', '--', '/*'].map((w) => Buffer.from(w));
+
+/** Whether `sql` from `at` starts with `word` (lower case), ASCII letters compared case-insensitively. */
+function startsWith(sql: Uint8Array, at: number, end: number, word: Uint8Array): boolean {
+  if (end - at < word.length) return false;
+  for (let k = 0; k < word.length; k++) {
+    const c = sql[at + k] as number;
+    if ((c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== word[k]) return false;
+  }
+  return true;
+}
+
+/**
+ * A statement that a gateway may relay without decoding its text: MAYBE_SELECT holds for it, and neither
+ * `dropsPrepared` nor `mayChangeCatalog` can (no "de"/"di" pair, so no DEALLOCATE or DISCARD, and no `;`
+ * followed by anything but white space, so no second statement). Looks at the UTF-8 bytes `start` to `end`;
+ * false whenever unsure (the text is then decoded and tested as usual).
+ *
+ * @example
+ *   quietSelect(Buffer.from('SELECT abalance FROM pgbench_accounts WHERE aid = 7;'), 0, 51) // true
+ */
+export function quietSelect(sql: Uint8Array, start: number, end: number): boolean {
+  let i = start;
+  while (i < end && isLead(sql[i] as number)) i++;
+  let select = false;
+  for (const w of SELECT_WORDS) select ||= startsWith(sql, i, end, w);
+  if (!select) return false;
+  let semicolon = false;
+  for (; i < end; i++) {
+    const c = sql[i] as number;
+    if (c === SEMICOLON) semicolon = true;
+    else if (semicolon && !isSpace(c)) return false;
+    else if ((c | 0x20) === 0x64) {
+      const next = i + 1 < end ? (sql[i + 1] as number) | 0x20 : 0;
+      if (next === 0x65 || next === 0x69) return false;
+    }
+  }
+  return true;
+}
 
 export class ShapeCache {
   private readonly until = new Map<number, number>();
