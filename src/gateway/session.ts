@@ -461,8 +461,7 @@ export class Session {
    */
   private relayQuiet(chunk: Buffer): boolean {
     const end = chunk.length - 1; // the text's terminating NUL
-    if (end - 5 > MAX_ANALYZED_LENGTH || chunk.indexOf(0, 5) !== end || !quietSelect(chunk, 5, end))
-      return false;
+    if (chunk[end] !== 0 || end - 5 > MAX_ANALYZED_LENGTH || !quietSelect(chunk, 5, end)) return false;
     if (this.idle() && !this.ctx.shapes.has(shapeKey(chunk, this.shapeSeed, 5, end))) return false;
     this.relayQuery(chunk, null);
     // Relayed as read: a write that did not complete at once still holds the client's read buffer.

@@ -65,10 +65,18 @@ describe('MAYBE_SELECT', () => {
 });
 
 describe('ShapeCache', () => {
+  it('forgets a shape after its time to live on the default clock too (within 100 ms)', async () => {
+    const cache = new ShapeCache(150);
+    cache.add(7);
+    expect(cache.has(7)).toBe(true);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(cache.has(7)).toBe(false);
+  });
+
   it('forgets a shape after its time to live', () => {
     vi.useFakeTimers();
     try {
-      const cache = new ShapeCache(1000);
+      const cache = new ShapeCache(1000, 100, () => Date.now());
       cache.add(42);
       expect(cache.has(42)).toBe(true);
       vi.advanceTimersByTime(1001);
@@ -100,6 +108,7 @@ describe('quietSelect', () => {
     ['UPDATE t SET a = 1', false],
     ['\u00a0SELECT 1', false],
     ['DISCARD ALL', false],
+    ['SELECT 1\0; DROP TABLE t', false],
   ])('%j: %s', (sql, want) => {
     expect(quiet(sql)).toBe(want);
   });
