@@ -9,6 +9,8 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { startServer } from '../cli/serve.ts';
+import { adoptClientSocket, keepRead, receiveFrom } from '../gateway/client-socket.ts';
+import { ReadBuffer } from '../gateway/read-buffer.ts';
 import { initParser, parseSql } from '../sql/parser.ts';
 import { initPgbench, type PgTarget, percentile, runPgbench, targetOf } from './pgbench.ts';
 import { findPgbouncer, startPgbouncer } from './pgbouncer.ts';
@@ -131,11 +133,29 @@ export function renderLatency(
   return lines.join('\n');
 }
 
-/** A byte-for-byte TCP relay to PostgreSQL in this process: the hop any Node proxy pays before doing any work. */
+/**
+ * A byte-for-byte TCP relay to PostgreSQL in this process, with the gateway's socket plumbing (reads into
+ * each socket's own buffer, written on as views): the hop any Node proxy of ours pays before doing any work.
+ */
 async function startTcpRelay(to: PgTarget): Promise<{ port: number; stop(): Promise<void> }> {
   const open = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(to.port, to.host);
+  /** Writes a view read from `from`; `keep` when the write holds it; `from` waits while `to` is full. */
+  const forward = (from: net.Socket, to: net.Socket, view: Buffer, keep: () => void) => {
+    const flowing = to.write(view);
+    if (to.writableLength > 0) keep();
+    if (!flowing) from.pause();
+  };
+  const server = net.createServer({ pauseOnConnect: true }, (accepted) => {
+    const client = adoptClientSocket(accepted);
+    const reads = new ReadBuffer();
+    const upstream: net.Socket = net.connect({
+      port: to.port,
+      host: to.host,
+      onread: reads.onread((view) => forward(upstream, client, view, () => reads.keep())),
+    });
+    receiveFrom(client, (view) => forward(client, upstream, view, () => keepRead(client)));
+    client.on('drain', () => upstream.resume());
+    upstream.on('drain', () => client.resume());
     for (const s of [client, upstream]) {
       s.setNoDelay(true);
       open.add(s);
@@ -146,8 +166,6 @@ async function startTcpRelay(to: PgTarget): Promise<{ port: number; stop(): Prom
         upstream.destroy();
       });
     }
-    client.pipe(upstream);
-    upstream.pipe(client);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
