@@ -9,8 +9,8 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { startServer } from '../cli/serve.ts';
-import { adoptClientSocket, keepRead, receiveFrom } from '../gateway/client-socket.ts';
-import { ReadBuffer } from '../gateway/read-buffer.ts';
+import { adoptClientSocket, readsOf, receiveFrom } from '../gateway/client-socket.ts';
+import { ReadBuffer, writeRead } from '../gateway/read-buffer.ts';
 import { initParser, parseSql } from '../sql/parser.ts';
 import { initPgbench, type PgTarget, percentile, runPgbench, targetOf } from './pgbench.ts';
 import { findPgbouncer, startPgbouncer } from './pgbouncer.ts';
@@ -139,11 +139,9 @@ export function renderLatency(
  */
 async function startTcpRelay(to: PgTarget): Promise<{ port: number; stop(): Promise<void> }> {
   const open = new Set<net.Socket>();
-  /** Writes a view read from `from`; `keep` when the write holds it; `from` waits while `to` is full. */
-  const forward = (from: net.Socket, to: net.Socket, view: Buffer, keep: () => void) => {
-    const flowing = to.write(view);
-    if (to.writableLength > 0) keep();
-    if (!flowing) from.pause();
+  /** Writes a view read from `from`; `from` waits while `to` is full. */
+  const forward = (from: net.Socket, to: net.Socket, view: Buffer, reads: ReadBuffer | undefined) => {
+    if (!writeRead(to, view, reads)) from.pause();
   };
   const server = net.createServer({ pauseOnConnect: true }, (accepted) => {
     const client = adoptClientSocket(accepted);
@@ -151,9 +149,9 @@ async function startTcpRelay(to: PgTarget): Promise<{ port: number; stop(): Prom
     const upstream: net.Socket = net.connect({
       port: to.port,
       host: to.host,
-      onread: reads.onread((view) => forward(upstream, client, view, () => reads.keep())),
+      onread: reads.onread((view) => forward(upstream, client, view, reads)),
     });
-    receiveFrom(client, (view) => forward(client, upstream, view, () => keepRead(client)));
+    receiveFrom(client, (view) => forward(client, upstream, view, readsOf(client)));
     client.on('drain', () => upstream.resume());
     upstream.on('drain', () => client.resume());
     for (const s of [client, upstream]) {

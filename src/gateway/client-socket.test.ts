@@ -2,7 +2,7 @@
 // a view written out survives while the write holds it, pausing works, the listener closes without them.
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { adoptClientSocket, keepRead, receiveFrom } from './client-socket.ts';
+import { adoptClientSocket, readsOf, receiveFrom } from './client-socket.ts';
 
 const servers: net.Server[] = [];
 afterEach(() => {
@@ -41,7 +41,7 @@ describe('adoptClientSocket', () => {
     const { port } = await listen((s) => {
       receiveFrom(s, (view) => {
         s.write(view);
-        if (s.writableLength > 0) keepRead(s); // the pending write holds the view
+        if (s.writableLength > 0) readsOf(s)?.keep(); // the pending write holds the view
       });
       s.on('end', () => s.end());
     });
@@ -55,8 +55,8 @@ describe('adoptClientSocket', () => {
   });
 
   it.each([
-    ['kept with keepRead: intact', true],
-    ['kept without keepRead: overwritten by the next read', false],
+    ['kept with keep(): intact', true],
+    ['kept without keep(): overwritten by the next read', false],
   ])('views of the read buffer, %s', async (_name, keep) => {
     let socket: net.Socket | undefined;
     const kept: Buffer[] = [];
@@ -64,7 +64,7 @@ describe('adoptClientSocket', () => {
       socket = s;
       receiveFrom(s, (view) => {
         kept.push(view);
-        if (keep) keepRead(s);
+        if (keep) readsOf(s)?.keep();
       });
     });
     const client = await connect(port);

@@ -46,7 +46,7 @@ export function adoptClientSocket(accepted: net.Socket): net.Socket {
 /**
  * Sends the bytes `socket` reads to `receive` (null: stop delivering, as before a TLS handshake takes the
  * connection over). An adopted socket hands on views of its read buffer, valid until `receive` returns
- * (see keepRead); any other socket hands on its 'data' chunks.
+ * (see readsOf); any other socket hands on its 'data' chunks.
  */
 export function receiveFrom(socket: net.Socket, receive: Receiver | null): void {
   const route = routes.get(socket);
@@ -58,7 +58,7 @@ export function receiveFrom(socket: net.Socket, receive: Receiver | null): void 
   if (receive) socket.on('data', receive);
 }
 
-/** The last bytes `socket` handed on stay in use (a write still holds them): its next read gets a new buffer. */
-export function keepRead(socket: net.Socket): void {
-  routes.get(socket)?.reads.keep();
+/** The read buffer of an adopted socket (see writeRead); undefined for any other socket. */
+export function readsOf(socket: net.Socket): ReadBuffer | undefined {
+  return routes.get(socket)?.reads;
 }

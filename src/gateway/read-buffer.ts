@@ -1,4 +1,5 @@
 // A socket's own read buffer (Node's `onread`): reads land in it and are handed on as views, not copies.
+import type net from 'node:net';
 
 /** Bytes per read: PostgreSQL sends at most 8 kB per write; a client's larger writes take a few reads. */
 export const READ_SIZE = 16 * 1024;
@@ -31,4 +32,14 @@ export class ReadBuffer {
   keep(): void {
     this.buffer = Buffer.allocUnsafeSlow(READ_SIZE);
   }
+}
+
+/**
+ * Writes `view`, a read of `reads`, to `to`. A write that does not complete at once holds the view, so
+ * `reads` then moves on to a new buffer (no buffer: the view was a copy already). Returns what write() does.
+ */
+export function writeRead(to: net.Socket, view: Buffer, reads: ReadBuffer | undefined): boolean {
+  const flowing = to.write(view);
+  if (to.writableLength > 0) reads?.keep();
+  return flowing;
 }

@@ -9,7 +9,7 @@ import type { QueryRequest, QueryResult } from '../exec/api.ts';
 import { mayChangeCatalog } from '../sql/ddl.ts';
 import { BackendChannel } from './backend-channel.ts';
 import { splittableBatch } from './batch.ts';
-import { keepRead, receiveFrom } from './client-socket.ts';
+import { readsOf, receiveFrom } from './client-socket.ts';
 import {
   encodeBindComplete,
   encodeCloseComplete,
@@ -46,7 +46,7 @@ import {
   SSL_REQUEST_CODE,
   type StartupPacket,
 } from './messages.ts';
-import { ReadBuffer } from './read-buffer.ts';
+import { ReadBuffer, writeRead } from './read-buffer.ts';
 import { MAYBE_SELECT, quietSelect, type ShapeCache, shapeKey, shapeSeed } from './shape-cache.ts';
 import { dropsPrepared, type Interceptable, interceptable } from './split-query.ts';
 
@@ -352,10 +352,7 @@ export class Session {
         this.close();
         return;
       }
-      const flowing = this.client.write(view);
-      // A write that did not complete at once still holds the read buffer.
-      if (this.client.writableLength > 0) this.backendReads.keep();
-      if (!flowing) this.server?.pause();
+      if (!writeRead(this.client, view, this.backendReads)) this.server?.pause();
       if (this.queue.length > 0) this.pump();
       return;
     }
@@ -463,9 +460,7 @@ export class Session {
     const end = chunk.length - 1; // the text's terminating NUL
     if (chunk[end] !== 0 || end - 5 > MAX_ANALYZED_LENGTH || !quietSelect(chunk, 5, end)) return false;
     if (this.idle() && !this.ctx.shapes.has(shapeKey(chunk, this.shapeSeed, 5, end))) return false;
-    this.relayQuery(chunk, null);
-    // Relayed as read: a write that did not complete at once still holds the client's read buffer.
-    if (this.server && this.server.writableLength > 0) keepRead(this.client);
+    this.relayQuery(chunk, null, readsOf(this.client)); // relayed as read
     return true;
   }
 
@@ -558,13 +553,16 @@ export class Session {
     if (this.server && !this.server.write(m.raw)) this.client.pause();
   }
 
-  /** Relays a Query; `sql` its text, null when quietSelect found nothing in it for the checks below. */
-  private relayQuery(raw: Buffer, sql: string | null): void {
+  /**
+   * Relays a Query; `sql` its text, null when quietSelect found nothing in it for the checks below.
+   * @param reads the read buffer `raw` is a view of, if it is one
+   */
+  private relayQuery(raw: Buffer, sql: string | null, reads?: ReadBuffer): void {
     this.outstanding++;
     this.statements.delete(''); // a simple query replaces the unnamed statement
     if (sql !== null && dropsPrepared(sql)) this.statements.clear();
     if (sql !== null && mayChangeCatalog(sql)) this.ctx.coordinator.invalidateCatalog();
-    if (this.server && !this.server.write(raw)) this.client.pause();
+    if (this.server && !writeRead(this.server, raw, reads)) this.client.pause();
   }
 
   /** A simple Query with one SELECT (or EXPLAIN of one). */

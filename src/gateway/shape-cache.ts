@@ -85,14 +85,20 @@ export function shapeKey(sql: string | Uint8Array, seed: number, start = 0, end?
   return (a >>> 0) * 0x200000 + (b >>> 11);
 }
 
-/** Could be a SELECT (or EXPLAIN of one): anything else is relayed without parsing. Comments first: maybe. */
-export const MAYBE_SELECT = /^[\s(]*(?:select|with|explain|table|values|--|\/\*)/i;
+/** How a SELECT (or EXPLAIN of one) may start, after white space and parentheses; comments first: maybe. */
+const SELECT_STARTS = ['select', 'with', 'explain', 'table', 'values', '--', '/*'];
+
+/** Could be a SELECT (or EXPLAIN of one): anything else is relayed without parsing. */
+export const MAYBE_SELECT = new RegExp(
+  `^[\\s(]*(?:${SELECT_STARTS.map((w) => w.replace(/[*/]/g, '\\$&')).join('|')})`,
+  'i',
+);
 
 const SEMICOLON = 0x3b;
 /** ASCII white space and `(`, as MAYBE_SELECT skips them (it also skips other Unicode white space). */
 const isLead = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0x28;
 const isSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
-const SELECT_WORDS = ['select', 'with', 'explain', 'table', 'values', '--', '/*'].map((w) => Buffer.from(w));
+const SELECT_WORDS = SELECT_STARTS.map((w) => Buffer.from(w));
 
 /** Whether `sql` from `at` starts with `word` (lower case), ASCII letters compared case-insensitively. */
 function startsWith(sql: Uint8Array, at: number, end: number, word: Uint8Array): boolean {
